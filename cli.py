@@ -1,0 +1,100 @@
+"""Loanwatch command line: batch jobs and administration for schedulers and operators.
+
+Exit codes: 0 done, 1 a data problem (the report says which file, row and column), 2 a usage problem.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+from data.errors import DataError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one clear line, exit 2, instead of argparse's usage dump
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+
+def _month(text: str) -> str:
+    import re
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"expected a month as YYYY-MM, got {text!r}")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python cli.py", description="Loanwatch post-loan management: batch jobs and admin.")
+    p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    d = sub.add_parser("demo", help="build the demo workspace (replaces the published data)")
+    d.add_argument("--loans", type=int, default=50_000, help="loans in the book (default 50,000)")
+    d.add_argument("--months", type=int, default=36, help="month-ends of history (default 36)")
+    d.add_argument("--seed", type=int, default=7, help="random seed: same seed, same data (default 7)")
+    d.add_argument("--end", type=_month, default=None, help="last month-end, YYYY-MM (default from settings)")
+
+    imp = sub.add_parser("import", help="import a portfolio into the analytical store (all or nothing)")
+    isub = imp.add_subparsers(dest="kind", metavar="KIND", parser_class=_Parser)
+    isub.required = True
+    f = isub.add_parser("file", help="CSV, Parquet or Excel file into one canonical table")
+    f.add_argument("path")
+    f.add_argument("--table", required=True)
+    f.add_argument("--map", action="append", default=[], metavar="SRC:DST", help="rename a source column")
+    s = isub.add_parser("sql", help="rows of a query on any SQLAlchemy database URL, read in chunks")
+    s.add_argument("url")
+    s.add_argument("--query", required=True)
+    s.add_argument("--table", required=True)
+    s.add_argument("--map", action="append", default=[], metavar="SRC:DST")
+    for name, text in (("taiwan", "UCI Taiwan credit-card panel (UCI_Credit_Card.csv[.gz])"),
+                       ("lendingclub", "LendingClub loans (accepted sample or OpenIntro loans_full_schema)")):
+        a = isub.add_parser(name, help=text)
+        a.add_argument("path")
+
+    e = sub.add_parser("export", help="write a canonical table as CSV or Parquet (by the file's extension)")
+    e.add_argument("table")
+    e.add_argument("--out", required=True)
+    e.add_argument("--reveal", action="store_true", help="write personal data in clear (audited)")
+
+    r = sub.add_parser("report", help="print a report as CSV or JSON to standard output")
+    r.add_argument("name", choices=["buckets", "roll-rates"])
+    r.add_argument("--as-of", type=_month, help="month-end YYYY-MM (buckets; default the latest)")
+    r.add_argument("--from", dest="from_month", type=_month, help="first month-end of the range (roll-rates)")
+    r.add_argument("--to", dest="to_month", type=_month, help="last month-end of the range (roll-rates)")
+    r.add_argument("--weight", choices=["count", "balance"], default="count")
+    r.add_argument("--format", choices=["csv", "json"], default="csv")
+
+    a = sub.add_parser("audit", help="the audit log")
+    a.add_argument("action", choices=["verify"])
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        from cli_commands import dispatch
+        return dispatch(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if exc.report:
+            print(exc.report, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: nothing was published", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a failure we did not foresee: one line, the traceback only with --debug
+        if debug:
+            raise
+        print(f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""The workflow store (SQLAlchemy): users, import history and the tamper-evident audit log.
+
+SQLite in WAL mode under LOANWATCH_HOME by default; any SQLAlchemy URL (PostgreSQL in production) through
+LOANWATCH_WORKFLOW_URL. What people and other systems change during the day lives here, never in DuckDB.
+"""
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import socket
+from datetime import datetime, timezone
+from functools import lru_cache
+
+import sqlalchemy as sa
+
+import config
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(200)),
+    sa.Column("password_hash", sa.String(200), nullable=False),       # bcrypt
+    sa.Column("roles", sa.String(400), nullable=False),               # comma-separated role names
+    sa.Column("branch", sa.String(100)),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", sa.DateTime(timezone=True)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+imports = sa.Table(
+    "imports", metadata,
+    sa.Column("import_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),                 # file, sql, taiwan, lendingclub, demo
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("target_table", sa.String(64)),
+    sa.Column("status", sa.String(20), nullable=False),               # running, published, rejected, failed
+    sa.Column("rows_read", sa.BigInteger, nullable=False, default=0),
+    sa.Column("rows_written", sa.BigInteger, nullable=False, default=0),
+    sa.Column("problems", sa.Integer, nullable=False, default=0),
+    sa.Column("message", sa.Text),
+    sa.Column("generation", sa.String(200)),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.String(40), nullable=False),                   # ISO-8601 UTC, part of the hash
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.Text),
+    sa.Column("details", sa.Text),                                    # JSON
+    sa.Column("origin", sa.String(200)),                              # host/IP the action came from
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+GENESIS = "0" * 64
+
+
+def url() -> str:
+    return os.environ.get("LOANWATCH_WORKFLOW_URL") or f"sqlite:///{config.home() / 'workflow.sqlite'}"
+
+
+@lru_cache(maxsize=8)
+def engine(db_url: str | None = None) -> sa.Engine:
+    db_url = db_url or url()
+    eng = sa.create_engine(db_url, pool_pre_ping=True)
+    if eng.dialect.name == "sqlite":
+        @sa.event.listens_for(eng, "connect")
+        def _sqlite_pragmas(dbapi_con, _record):
+            cur = dbapi_con.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+    metadata.create_all(eng)
+    return eng
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def operator() -> str:
+    """Who the command line acts for: LOANWATCH_ACTOR, else the operating-system user."""
+    return os.environ.get("LOANWATCH_ACTOR") or f"cli:{getpass.getuser()}"
+
+
+def _entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, target: str | None,
+                details: str | None, origin: str | None) -> str:
+    payload = json.dumps([prev_hash, seq, at, actor, action, target, details, origin], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def audit(action: str, *, actor: str | None = None, target: str | None = None, details: dict | None = None,
+          origin: str | None = None, eng: sa.Engine | None = None) -> int:
+    """Append one entry to the audit log, chained to the one before; returns its sequence number."""
+    eng = eng or engine()
+    actor = actor or operator()
+    origin = origin or socket.gethostname()
+    body = json.dumps(details, ensure_ascii=False, sort_keys=True, default=str) if details else None
+    for _attempt in range(5):
+        with eng.begin() as c:
+            last = c.execute(sa.select(audit_log.c.seq, audit_log.c.hash)
+                             .order_by(audit_log.c.seq.desc()).limit(1)).first()
+            seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+            at = now().isoformat(timespec="microseconds")
+            h = _entry_hash(prev, seq, at, actor, action, target, body, origin)
+            try:
+                c.execute(audit_log.insert().values(seq=seq, at=at, actor=actor, action=action, target=target,
+                                                    details=body, origin=origin, prev_hash=prev, hash=h))
+                return seq
+            except sa.exc.IntegrityError:
+                continue                     # another writer took this seq; chain onto theirs
+    raise RuntimeError("could not append to the audit log after 5 attempts")
+
+
+def verify_audit(eng: sa.Engine | None = None) -> tuple[bool, int | None, int]:
+    """(intact, first broken seq or None, entries checked)."""
+    eng = eng or engine()
+    prev, expected_seq, n = GENESIS, 1, 0
+    with eng.connect() as c:
+        for row in c.execute(sa.select(audit_log).order_by(audit_log.c.seq)):
+            n += 1
+            h = _entry_hash(prev, row.seq, row.at, row.actor, row.action, row.target, row.details, row.origin)
+            if row.seq != expected_seq or row.prev_hash != prev or row.hash != h:
+                return False, row.seq, n
+            prev, expected_seq = row.hash, row.seq + 1
+    return True, None, n
+
+
+def start_import(kind: str, source: str, target_table: str | None, actor: str | None = None,
+                 eng: sa.Engine | None = None) -> int:
+    eng = eng or engine()
+    with eng.begin() as c:
+        res = c.execute(imports.insert().values(started_at=now(), actor=actor or operator(), kind=kind,
+                                                source=source, target_table=target_table, status="running"))
+        return res.inserted_primary_key[0]
+
+
+def finish_import(import_id: int, status: str, *, rows_read: int = 0, rows_written: int = 0, problems: int = 0,
+                  message: str | None = None, generation: str | None = None, eng: sa.Engine | None = None) -> None:
+    eng = eng or engine()
+    with eng.begin() as c:
+        c.execute(imports.update().where(imports.c.import_id == import_id).values(
+            finished_at=now(), status=status, rows_read=rows_read, rows_written=rows_written,
+            problems=problems, message=message, generation=generation))
+
+
+def import_history(limit: int = 100, eng: sa.Engine | None = None) -> list[dict]:
+    eng = eng or engine()
+    with eng.connect() as c:
+        rows = c.execute(sa.select(imports).order_by(imports.c.import_id.desc()).limit(limit))
+        return [dict(r._mapping) for r in rows]
