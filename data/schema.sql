@@ -5,10 +5,10 @@
 CREATE TABLE IF NOT EXISTS borrowers (
     borrower_id      VARCHAR PRIMARY KEY,
     borrower_type    VARCHAR NOT NULL CHECK (borrower_type IN ('retail', 'business')),
-    name_enc         VARCHAR NOT NULL,          -- Fernet token; never plain text
-    national_id_enc  VARCHAR,                   -- Fernet token (ID card or business registration number)
-    phone_enc        VARCHAR,                   -- Fernet token
-    address_enc      VARCHAR,                   -- Fernet token
+    name_enc         VARCHAR,                   -- AES-GCM token (data/pii.py); never plain text
+    national_id_enc  VARCHAR,                   -- AES-GCM token (ID card or business registration number)
+    phone_enc        VARCHAR,                   -- AES-GCM token
+    address_enc      VARCHAR,                   -- AES-GCM token
     national_id_hash VARCHAR,                   -- keyed HMAC-SHA256, for matching without decrypting
     gender           VARCHAR,
     birth_year       INTEGER CHECK (birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100),

@@ -9,7 +9,9 @@ import getpass
 import hashlib
 import json
 import os
+import random
 import socket
+import time
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -107,8 +109,10 @@ def audit(action: str, *, actor: str | None = None, target: str | None = None, d
     actor = actor or operator()
     origin = origin or socket.gethostname()
     body = json.dumps(details, ensure_ascii=False, sort_keys=True, default=str) if details else None
-    for _attempt in range(5):
+    for attempt in range(50):
         with eng.begin() as c:
+            if eng.dialect.name == "postgresql":
+                c.execute(sa.text("SELECT pg_advisory_xact_lock(7242001)"))   # one appender at a time
             last = c.execute(sa.select(audit_log.c.seq, audit_log.c.hash)
                              .order_by(audit_log.c.seq.desc()).limit(1)).first()
             seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
@@ -118,9 +122,10 @@ def audit(action: str, *, actor: str | None = None, target: str | None = None, d
                 c.execute(audit_log.insert().values(seq=seq, at=at, actor=actor, action=action, target=target,
                                                     details=body, origin=origin, prev_hash=prev, hash=h))
                 return seq
-            except sa.exc.IntegrityError:
-                continue                     # another writer took this seq; chain onto theirs
-    raise RuntimeError("could not append to the audit log after 5 attempts")
+            except (sa.exc.IntegrityError, sa.exc.OperationalError):
+                pass                         # another writer took this seq (or held the lock); chain onto theirs
+        time.sleep(random.uniform(0.001, 0.01) * (attempt + 1))
+    raise RuntimeError("could not append to the audit log after 50 attempts")
 
 
 def verify_audit(eng: sa.Engine | None = None) -> tuple[bool, int | None, int]:

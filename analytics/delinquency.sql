@@ -1,0 +1,38 @@
+-- name: bucket_distribution
+-- open loans and balance per bucket at one month-end (every bucket listed, zero when empty)
+WITH buckets AS (
+    SELECT * FROM (VALUES (1, 'current'), (2, '1-30'), (3, '31-60'), (4, '61-90'), (5, '91-120'),
+                          (6, '121-150'), (7, '151-180'), (8, '180+')) b(ord, bucket)
+), source AS (
+    SELECT bucket, balance FROM performance
+    WHERE as_of = $as_of AND bucket NOT IN ('charged_off', 'paid_off')
+), aggregated AS (
+    SELECT bucket, count(*) AS loans, sum(balance) AS balance FROM source GROUP BY bucket
+)
+SELECT b.bucket,
+       coalesce(a.loans, 0)                         AS loans,
+       coalesce(a.balance, 0)::DOUBLE               AS balance,
+       coalesce(a.loans, 0) / nullif(sum(coalesce(a.loans, 0)) OVER (), 0)                 AS loan_share,
+       (coalesce(a.balance, 0) / nullif(sum(coalesce(a.balance, 0)) OVER (), 0))::DOUBLE AS balance_share
+FROM buckets b LEFT JOIN aggregated a USING (bucket)
+ORDER BY b.ord;
+
+-- name: roll_rates
+-- loans and balance (at t) moving from bucket i at month-end t to state j at month-end t+1, summed over
+-- every consecutive pair of month-ends with t >= $start and t+1 <= $stop; loans unseen at t+1 are left out
+WITH source AS (
+    SELECT loan_id, as_of, bucket, balance FROM performance
+    WHERE as_of BETWEEN $start AND $stop
+), pairs AS (
+    SELECT a.bucket AS from_bucket, b.bucket AS to_bucket, a.balance
+    FROM source a JOIN source b
+      ON b.loan_id = a.loan_id AND b.as_of = last_day(a.as_of + INTERVAL 1 MONTH)
+    WHERE a.bucket NOT IN ('charged_off', 'paid_off')
+)
+SELECT from_bucket, to_bucket, count(*) AS loans, sum(balance)::DOUBLE AS balance
+FROM pairs
+GROUP BY from_bucket, to_bucket;
+
+-- name: month_range
+-- first and last month-end with performance rows
+SELECT min(as_of) AS first, max(as_of) AS last FROM performance;
