@@ -24,6 +24,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("problem_report_rows", 50, "Problems listed in an import's report (the rest are counted)."),
     Setting("demo_end_month", "2026-10", "Last month-end of a demo book unless --end is given (fixed, so a seed is reproducible)."),
     Setting("currency", "CNY", "Reporting currency of the demo workspace."),
+    Setting("login_sleep_time", 0.7, "Seconds each logged-out page run waits for the login cookie (tests use 0)."),
+    Setting("session_days", 1.0, "Days a remembered login (cookie) stays valid."),
 ]}
 
 
@@ -37,6 +39,8 @@ def setting(name: str) -> Any:
         return raw.lower() in ("1", "true", "yes")
     if isinstance(s.default, int):
         return int(raw)
+    if isinstance(s.default, float):
+        return float(raw)
     if isinstance(s.default, tuple):
         return tuple(int(x) for x in raw.split(","))
     return raw

@@ -39,17 +39,22 @@ def read_secret(name: str) -> str | None:
 
 
 def ensure_secrets() -> None:
-    """Create .streamlit/secrets.toml with fresh random keys when no key is configured (first run)."""
-    if read_secret("secret_key"):
+    """Add fresh random keys to .streamlit/secrets.toml for whichever of secret_key and cookie_key is not
+    configured (in the environment or the file): the first run of a workspace works without set-up."""
+    missing = [name for name in ("secret_key", "cookie_key") if not read_secret(name)]
+    if not missing:
         return
     path = _secrets_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    existing = path.read_text() if path.exists() else ""
-    if "[loanwatch]" in existing:
-        raise KeyMissing(f"{path} has a [loanwatch] section without secret_key")
-    key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    cookie = secrets.token_urlsafe(32)
-    path.write_text(existing + f'\n[loanwatch]\nsecret_key = "{key}"\ncookie_key = "{cookie}"\n')
+    text = path.read_text() if path.exists() else ""
+    fresh = {"secret_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+             "cookie_key": secrets.token_urlsafe(32)}
+    lines = "".join(f'{name} = "{fresh[name]}"\n' for name in missing)
+    if "[loanwatch]" in text:
+        text = text.replace("[loanwatch]\n", "[loanwatch]\n" + lines, 1)
+    else:
+        text += "\n[loanwatch]\n" + lines
+    path.write_text(text)
     path.chmod(0o600)
     _keys.cache_clear()
 

@@ -37,3 +37,13 @@ def test_missing_key_is_a_clear_error(monkeypatch, tmp_path):
     pii.ensure_secrets()                                  # first run writes a key outside LOANWATCH_HOME
     assert pii.decrypt_many(pii.encrypt_many(["x"])) == ["x"]
     assert 'secret_key = "' in (tmp_path / "secrets.toml").read_text()
+
+
+def test_ensure_secrets_adds_only_the_missing_cookie_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("LOANWATCH_COOKIE_KEY", raising=False)
+    pii.ensure_secrets()                                  # the encryption key comes from the environment
+    text = (tmp_path / "secrets.toml").read_text()
+    assert "cookie_key = " in text and "secret_key" not in text
+    assert pii.read_secret("cookie_key")
+    pii.ensure_secrets()                                  # nothing missing: the file is left as it is
+    assert (tmp_path / "secrets.toml").read_text() == text
