@@ -8,22 +8,25 @@ import duckdb
 import pandas as pd
 
 import config
+from analytics.filters import Filters, params
 from analytics.portfolio import resolve_as_of
 from analytics.sql import month_end, run
 
 SQL = str(Path(__file__).with_suffix(".sql"))
 
 
-def bucket_distribution(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None) -> pd.DataFrame:
+def bucket_distribution(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
+                        filters: Filters | None = None) -> pd.DataFrame:
     """bucket, loans, balance, loan_share, balance_share over open loans at a month-end (shares of open totals)."""
-    df = run(con, SQL, "bucket_distribution", as_of=resolve_as_of(con, as_of))
+    df = run(con, SQL, "bucket_distribution", as_of=resolve_as_of(con, as_of), **params(filters))
     df["loans"] = df["loans"].astype("int64")
     df[["loan_share", "balance_share"]] = df[["loan_share", "balance_share"]].astype(float).fillna(0.0)
     return df
 
 
 def roll_rates_long(con: duckdb.DuckDBPyConnection, from_month: str | dt.date | None = None,
-                    to_month: str | dt.date | None = None, weight: str = "count") -> pd.DataFrame:
+                    to_month: str | dt.date | None = None, weight: str = "count",
+                    filters: Filters | None = None) -> pd.DataFrame:
     """from_bucket, to_bucket, loans, balance, share: transitions summed over consecutive month-end pairs.
 
     Pairs run from `from_month` to `to_month` (default the whole history); share is the row share of loans
@@ -39,7 +42,7 @@ def roll_rates_long(con: duckdb.DuckDBPyConnection, from_month: str | dt.date | 
     stop = month_end(to_month) or span["last"].date()
     if start >= stop:
         raise ValueError(f"the range {start} to {stop} holds no pair of consecutive month-ends")
-    df = run(con, SQL, "roll_rates", start=start, stop=stop)
+    df = run(con, SQL, "roll_rates", start=start, stop=stop, **params(filters))
     df["loans"] = df["loans"].astype("int64")
     order = {b: i for i, b in enumerate(config.ALL_STATES)}
     df = df.sort_values(["from_bucket", "to_bucket"], key=lambda s: s.map(order)).reset_index(drop=True)

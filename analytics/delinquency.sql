@@ -4,8 +4,11 @@ WITH buckets AS (
     SELECT * FROM (VALUES (1, 'current'), (2, '1-30'), (3, '31-60'), (4, '61-90'), (5, '91-120'),
                           (6, '121-150'), (7, '151-180'), (8, '180+')) b(ord, bucket)
 ), source AS (
-    SELECT bucket, balance FROM performance
-    WHERE as_of = $as_of AND bucket NOT IN ('charged_off', 'paid_off')
+    SELECT p.bucket, p.balance FROM performance p JOIN loans l USING (loan_id)
+    WHERE p.as_of = $as_of AND p.bucket NOT IN ('charged_off', 'paid_off')
+      AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+      AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
 ), aggregated AS (
     SELECT bucket, count(*) AS loans, sum(balance) AS balance FROM source GROUP BY bucket
 )
@@ -21,8 +24,11 @@ ORDER BY b.ord;
 -- loans and balance (at t) moving from bucket i at month-end t to state j at month-end t+1, summed over
 -- every consecutive pair of month-ends with t >= $start and t+1 <= $stop; loans unseen at t+1 are left out
 WITH source AS (
-    SELECT loan_id, as_of, bucket, balance FROM performance
-    WHERE as_of BETWEEN $start AND $stop
+    SELECT p.loan_id, p.as_of, p.bucket, p.balance FROM performance p JOIN loans l USING (loan_id)
+    WHERE p.as_of BETWEEN $start AND $stop
+      AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+      AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
 ), pairs AS (
     SELECT a.bucket AS from_bucket, b.bucket AS to_bucket, a.balance
     FROM source a JOIN source b

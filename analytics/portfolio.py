@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from analytics.filters import Filters, params
 from analytics.sql import month_end, run
 
 SQL = str(Path(__file__).with_suffix(".sql"))
@@ -31,10 +32,11 @@ def resolve_as_of(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None) -
     return wanted
 
 
-def book_summary(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None) -> dict:
+def book_summary(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
+                 filters: Filters | None = None) -> dict:
     """Open loans, outstanding balance and 30+/90+ balance rates (share of outstanding balance) at a month-end."""
     when = resolve_as_of(con, as_of)
-    row = run(con, SQL, "book_summary", as_of=when).iloc[0]
+    row = run(con, SQL, "book_summary", as_of=when, **params(filters)).iloc[0]
     balance = float(row.outstanding_balance)
     return {
         "as_of": when,
@@ -48,6 +50,7 @@ def book_summary(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = N
     }
 
 
-def balance_by_product(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None) -> pd.DataFrame:
+def balance_by_product(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
+                       filters: Filters | None = None) -> pd.DataFrame:
     """Open loans and outstanding balance per product at a month-end, largest first."""
-    return run(con, SQL, "balance_by_product", as_of=resolve_as_of(con, as_of))
+    return run(con, SQL, "balance_by_product", as_of=resolve_as_of(con, as_of), **params(filters))

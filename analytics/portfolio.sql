@@ -8,6 +8,9 @@ WITH source AS (
     SELECT p.loan_id, p.balance, p.dpd, p.bucket, l.currency
     FROM performance p JOIN loans l USING (loan_id)
     WHERE p.as_of = $as_of
+      AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+      AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
 ), open_loans AS (
     SELECT * FROM source WHERE bucket NOT IN ('charged_off', 'paid_off')
 )
@@ -26,5 +29,8 @@ FROM open_loans;
 SELECT l.product, count(*) AS loans, sum(p.balance)::DOUBLE AS balance
 FROM performance p JOIN loans l USING (loan_id)
 WHERE p.as_of = $as_of AND p.bucket NOT IN ('charged_off', 'paid_off')
+  AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+  AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+  AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
 GROUP BY l.product
 ORDER BY balance DESC;

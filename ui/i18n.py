@@ -1,0 +1,82 @@
+"""One catalog for all UI text (English / 简体中文) and locale-aware number and date formats.
+
+Text lives in ui/locales/<area>.toml, each file with an [en] and a [zh] table; `t("area.key", **values)` looks a
+key up in the current language and falls back to English, then to the key itself (a test fails on missing keys).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+
+LOCALES = Path(__file__).with_name("locales")
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+BABEL_LOCALE = {"en": "en_US", "zh": "zh_CN"}
+DEFAULT = "en"
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    """Every key of every area file in one language, as 'area.key' -> text."""
+    out: dict[str, str] = {}
+    for path in sorted(LOCALES.glob("*.toml")):
+        table = tomllib.loads(path.read_text()).get(lang, {})
+        out.update({f"{path.stem}.{k}": v for k, v in _flatten(table)})
+    return out
+
+
+def _flatten(table: dict, prefix: str = ""):
+    for k, v in table.items():
+        if isinstance(v, dict):
+            yield from _flatten(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}", v
+
+
+def current() -> str:
+    """The language of this session (Streamlit session state 'lang'), English outside Streamlit."""
+    try:
+        import streamlit as st
+        return st.session_state.get("lang", DEFAULT)
+    except Exception:
+        return DEFAULT
+
+
+def t(key: str, lang: str | None = None, **values) -> str:
+    lang = lang or current()
+    text = catalog(lang).get(key) or catalog(DEFAULT).get(key) or key
+    return text.format(**values) if values else text
+
+
+def number(value: float | int, digits: int = 0, lang: str | None = None) -> str:
+    fmt = "#,##0" + ("." + "0" * digits if digits else "")
+    return babel_numbers.format_decimal(value, format=fmt, locale=BABEL_LOCALE[lang or current()])
+
+
+def percent(value: float, digits: int = 2, lang: str | None = None) -> str:
+    fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return babel_numbers.format_percent(value, format=fmt, locale=BABEL_LOCALE[lang or current()])
+
+
+def money(value: float, currency: str, lang: str | None = None) -> str:
+    """Compact amount with its currency: 'CNY 266.22M' in English, 'CNY 2.66亿' in Chinese."""
+    loc = BABEL_LOCALE[lang or current()]
+    return f"{currency} {babel_numbers.format_compact_decimal(value, locale=loc, fraction_digits=2)}"
+
+
+def date(value: dt.date, lang: str | None = None) -> str:
+    """2026-10-31 in English, 2026年10月31日 in Chinese."""
+    if (lang or current()) == "zh":
+        return babel_dates.format_date(value, format="long", locale="zh_CN")
+    return value.isoformat()
+
+
+def month(value: dt.date, lang: str | None = None) -> str:
+    """Oct 2026 / 2026年10月."""
+    if (lang or current()) == "zh":
+        return f"{value.year}年{value.month}月"
+    return value.strftime("%b %Y")
