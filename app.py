@@ -2,7 +2,8 @@
 import streamlit as st
 
 from data import pii
-from ui import auth, nav
+from ui import auth, nav, shell
+from ui.i18n import t
 
 st.set_page_config(page_title="Loanwatch", page_icon=":material/account_balance:", layout="wide")
 pii.ensure_secrets()
@@ -14,6 +15,10 @@ def _signed_out() -> None:
 
 user = auth.gate()
 if user is None:
-    st.navigation([st.Page(_signed_out, title="Log in", url_path="login")], position="hidden").run()
+    with st.sidebar:
+        shell.language_picker()
+    st.navigation([st.Page(_signed_out, title=t("auth.login"), url_path="login")], position="hidden").run()
 else:
-    nav.navigation(user.roles).run()
+    page = nav.navigation(user.roles)
+    shell.sidebar(user)
+    shell.run(page)

@@ -68,7 +68,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("audit", help="the audit log")
     a.add_argument("action", choices=["verify"])
+    _users_parser(sub)
+
+    b = sub.add_parser("backup", help="back up the published data and the workflow store to a .tar.gz")
+    b.add_argument("--out", help="the backup file (default LOANWATCH_HOME/backups/loanwatch-backup-<time>.tar.gz)")
+    rs = sub.add_parser("restore", help="verify a backup and publish its data as a new generation")
+    rs.add_argument("path")
+    rs.add_argument("--workflow", action="store_true",
+                    help="also restore users, import history and audit log (SQLite workflow store only)")
     return p
+
+
+def _users_parser(sub) -> None:
+    """`users add|disable|enable|reset-password|set-roles|list`: passwords are prompted for or read from stdin,
+    never taken as an argument (arguments end up in shell history and process lists)."""
+    u = sub.add_parser("users", help="user accounts of the dashboard")
+    usub = u.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    usub.required = True
+    add = usub.add_parser("add", help="create an account (asks for the password)")
+    add.add_argument("--username", required=True)
+    add.add_argument("--name", required=True, help="display name")
+    add.add_argument("--roles", required=True, help="comma-separated: admin, risk_manager, executive, "
+                     "model_validator, credit_officer, collector")
+    add.add_argument("--branch")
+    add.add_argument("--staff-code", help="officer code (loans.officer) or collector agent code")
+    add.add_argument("--email")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.add_argument("--password", nargs="?", const="", help=argparse.SUPPRESS)      # refused, not echoed
+    for name, text in (("disable", "disable an account (its sessions end at their next click)"),
+                       ("enable", "enable an account again; also unlocks it")):
+        usub.add_parser(name, help=text).add_argument("--username", required=True)
+    rp = usub.add_parser("reset-password", help="set a new password (asks for it); also unlocks the account")
+    rp.add_argument("--username", required=True)
+    rp.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    rp.add_argument("--password", nargs="?", const="", help=argparse.SUPPRESS)
+    sr = usub.add_parser("set-roles", help="replace an account's roles")
+    sr.add_argument("--username", required=True)
+    sr.add_argument("--roles", required=True)
+    usub.add_parser("list", help="print the accounts as a table (no password hashes)")
 
 
 def main(argv: list[str] | None = None) -> int:

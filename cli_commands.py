@@ -91,8 +91,77 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def _password(args: argparse.Namespace) -> str:
+    """The new password: one line of standard input with --password-stdin, else asked twice at the terminal."""
+    import getpass
+    if args.password is not None:
+        raise UsageError("a password is never taken as an argument (shell history and process lists keep it): "
+                         "leave it out to be asked for it, or pipe it in with --password-stdin")
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask for the password: pipe it in with --password-stdin")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise DataError("the two passwords differ; nothing was changed")
+    return first
+
+
+def _user_table(rows: list[dict]) -> str:
+    cols = (("username", "username"), ("name", "name"), ("roles", "roles"), ("branch", "branch"),
+            ("staff_code", "staff code"), ("status", "status"), ("failed_logins", "failed"),
+            ("locked_until", "locked until"), ("last_seen_at", "last seen"))
+
+    def cell(row, key):
+        v = row.get(key)
+        return "" if v is None else f"{v:%Y-%m-%d %H:%M}" if hasattr(v, "strftime") else str(v)
+    table = [[h for _, h in cols]] + [[cell(r, k) for k, _ in cols] for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(cols))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() for line in table)
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from data import accounts
+    if args.action == "list":
+        rows = accounts.list_users()
+        print(_user_table(rows) if rows else "no user accounts yet: add one with `python cli.py users add`")
+        return 0
+    if args.action == "add":
+        accounts.check_username(args.username)
+        accounts.check_roles(args.roles)
+        u = accounts.add_user(args.username, args.name, args.roles, _password(args), branch=args.branch,
+                              staff_code=args.staff_code, email=args.email)
+        print(f"added user {u['username']} ({u['roles']})", file=sys.stderr)
+    elif args.action == "reset-password":
+        accounts.get_user(args.username)
+        u = accounts.reset_password(args.username, _password(args))
+        print(f"new password set for {u['username']}; the account is unlocked", file=sys.stderr)
+    elif args.action == "set-roles":
+        u = accounts.update_user(args.username, roles=args.roles)
+        print(f"{u['username']} now has roles {u['roles']}", file=sys.stderr)
+    else:
+        u = accounts.set_disabled(args.username, args.action == "disable")
+        print(f"{u['username']} {'disabled' if u['disabled'] else 'enabled and unlocked'}", file=sys.stderr)
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from data import backup
+    result = backup.create_backup(args.out)
+    for note in result["notes"]:
+        print(f"note: {note}", file=sys.stderr)
+    print(json.dumps({k: result[k] for k in ("path", "bytes", "generation", "workflow", "created_at")}, indent=2))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from data import backup
+    print(json.dumps(backup.restore_backup(args.path, restore_workflow=args.workflow), indent=2))
+    return 0
+
+
 COMMANDS = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "report": cmd_report,
-            "audit": cmd_audit}
+            "audit": cmd_audit, "users": cmd_users, "backup": cmd_backup, "restore": cmd_restore}
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -58,3 +58,29 @@ def roll_rate_matrix(long: pd.DataFrame) -> pd.DataFrame:
     rows = [b for b in config.BUCKETS if b in m.index]
     cols = [b for b in config.ALL_STATES if b in m.columns]
     return m.reindex(index=rows, columns=cols, fill_value=0.0)
+
+
+def bucket_trend(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
+                 filters: Filters | None = None) -> pd.DataFrame:
+    """as_of, bucket, loans, balance, loan_share, balance_share for every month-end up to `as_of` (default latest).
+
+    Open loans only; every bucket is listed for every month-end (zero when empty); shares are of that month-end's
+    open loans and open balance.
+    """
+    df = run(con, SQL, "bucket_trend", as_of=resolve_as_of(con, as_of), **params(filters))
+    df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+    df["loans"] = df["loans"].astype("int64")
+    df[["loan_share", "balance_share"]] = df[["loan_share", "balance_share"]].astype(float).fillna(0.0)
+    return df
+
+
+def delinquency_trend(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
+                      filters: Filters | None = None) -> pd.DataFrame:
+    """Per month-end up to `as_of`: open_loans, balance and the 30+ / 90+ (more than 30 / 90 DPD) loans, balance
+    and rates, where dpd30_rate_balance = balance more than 30 DPD / open balance (count rates likewise)."""
+    df = run(con, SQL, "delinquency_trend", as_of=resolve_as_of(con, as_of), **params(filters))
+    df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+    for n in ("30", "90"):
+        df[f"dpd{n}_rate_balance"] = (df[f"dpd{n}_balance"] / df["balance"].where(df["balance"] != 0)).fillna(0.0)
+        df[f"dpd{n}_rate_count"] = (df[f"dpd{n}_loans"] / df["open_loans"].where(df["open_loans"] != 0)).fillna(0.0)
+    return df

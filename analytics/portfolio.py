@@ -54,3 +54,9 @@ def balance_by_product(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | No
                        filters: Filters | None = None) -> pd.DataFrame:
     """Open loans and outstanding balance per product at a month-end, largest first."""
     return run(con, SQL, "balance_by_product", as_of=resolve_as_of(con, as_of), **params(filters))
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The values the global filters can take: {'products': [...], 'regions': [...], 'branches': [...]}, sorted."""
+    df = run(con, SQL, "filter_options")
+    return {dim: df.loc[df.dimension == dim, "value"].tolist() for dim in ("products", "regions", "branches")}

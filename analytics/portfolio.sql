@@ -34,3 +34,10 @@ WHERE p.as_of = $as_of AND p.bucket NOT IN ('charged_off', 'paid_off')
   AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
 GROUP BY l.product
 ORDER BY balance DESC;
+
+-- name: filter_options
+-- the distinct products, regions and branches of the loans (choices of the global filters), sorted
+SELECT 'products' AS dimension, product AS value FROM loans WHERE product IS NOT NULL
+UNION SELECT 'regions', region FROM loans WHERE region IS NOT NULL
+UNION SELECT 'branches', branch FROM loans WHERE branch IS NOT NULL
+ORDER BY dimension, value;

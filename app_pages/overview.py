@@ -1,34 +1,40 @@
-"""Portfolio overview: size and delinquency of the book at the latest month-end."""
+"""Portfolio overview: size and delinquency of the book at the chosen month-end (home of executives and admins)."""
 import streamlit as st
 
 from charts import portfolio as charts
-from ui import auth, data, fmt
+from ui import auth, data, shell
+from ui.i18n import current, date, money, number, percent, signed, t
 
 auth.require_page(__file__)
-st.title("Portfolio overview")
+st.title(t("overview.title"))
 
-book = data.book()
-if book is None:
-    st.info("No portfolio data has been published yet. Build the demo workspace with `python cli.py demo` "
-            "(or `make run`), or import a portfolio with `python cli.py import ...`, then reload this page.")
-    st.stop()
-
-as_of = data.latest_month(book)
-summary = data.book_summary(book, as_of)
+book = shell.book()
+as_of, flt, lang = shell.as_of(book), shell.filters(), current()
+summary = data.book_summary(book, as_of, flt)
+shell.stop_if_empty(summary["open_loans"], as_of)
 currency = summary["currency"]
-st.caption(f"Open loans at month-end {as_of:%Y-%m-%d}; balances are outstanding principal in {currency}.")
+prev = shell.previous_month(book, as_of)
+before = data.book_summary(book, prev, flt) if prev else None
+st.caption(shell.context(as_of) + " · " + t("overview.caption", currency=currency))
 
+
+def delta(key: str, kind: str = "number"):
+    return signed(summary[key] - before[key], kind) if before else None
+
+
+since = t("common.vs_month_end", date=date(prev)) if prev else t("common.no_previous")
 cols = st.columns(4)
-cols[0].metric("Open loans", fmt.count(summary["open_loans"]), border=True)
-cols[1].metric("Outstanding balance", fmt.money(summary["outstanding_balance"], currency), border=True,
-               help=f"{summary['outstanding_balance']:,.2f} {currency}")
-cols[2].metric("30+ DPD balance rate", fmt.pct(summary["dpd30_rate_balance"]), border=True,
-               help="Share of outstanding balance more than 30 days past due.")
-cols[3].metric("90+ DPD balance rate", fmt.pct(summary["dpd90_rate_balance"]), border=True,
-               help="Share of outstanding balance more than 90 days past due.")
+cols[0].metric(t("overview.open_loans"), number(summary["open_loans"]), delta("open_loans"), border=True,
+               help=since)
+cols[1].metric(t("overview.balance"), money(summary["outstanding_balance"], currency), border=True,
+               help=f"{number(summary['outstanding_balance'], 2)} {currency}")
+cols[2].metric(t("overview.dpd30"), percent(summary["dpd30_rate_balance"]), delta("dpd30_rate_balance", "points"),
+               delta_color="inverse", border=True, help=t("overview.dpd30_help") + " " + since)
+cols[3].metric(t("overview.dpd90"), percent(summary["dpd90_rate_balance"]), delta("dpd90_rate_balance", "points"),
+               delta_color="inverse", border=True, help=t("overview.dpd90_help") + " " + since)
 
 left, right = st.columns([3, 2])
-left.plotly_chart(charts.bucket_balance_bar(data.bucket_distribution(book, as_of), as_of, currency),
+left.plotly_chart(charts.bucket_balance_bar(data.bucket_distribution(book, as_of, flt), as_of, currency, lang),
                   theme=None, config={"displaylogo": False})
-right.plotly_chart(charts.product_balance_bar(data.balance_by_product(book, as_of), as_of, currency),
+right.plotly_chart(charts.product_balance_bar(data.balance_by_product(book, as_of, flt), as_of, currency, lang),
                    theme=None, config={"displaylogo": False})

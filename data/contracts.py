@@ -64,7 +64,7 @@ def violations(con: duckdb.DuckDBPyConnection) -> list[Violation]:
     for table, key in KEYS.items():
         cols = ", ".join(key)
         found.append(_check(con, f"unique key ({cols})", table,
-                            f"SELECT count(*), any_value(k) FROM (SELECT ({cols})::VARCHAR AS k FROM {table} "
+                            f"SELECT count(*), any_value(({cols})::VARCHAR) FROM (SELECT {cols} FROM {table} "
                             f"GROUP BY {cols} HAVING count(*) > 1)"))
         found.append(_check(con, f"key ({cols}) not null", table,
                             f"SELECT count(*), 'null key' FROM {table} WHERE " +

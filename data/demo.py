@@ -275,6 +275,8 @@ def upsert_demo_users(eng=None) -> None:
             values = {"name": name, "email": f"{username}@loanwatch.demo", "roles": role, "disabled": False,
                       "failed_logins": 0, "locked_until": None,
                       "branch": brs[branch][2] if branch is not None else None,
+                      # real codes of the book: officer 1 of branch 0 (loans.officer), agent 4 of region East
+                      "staff_code": {"officer": "OF000-01", "collector": "AG1-04"}.get(username),
                       "password_hash": bcrypt.hashpw(f"{username}-demo".encode(), bcrypt.gensalt()).decode()}
             if c.execute(sa.select(u.c.username).where(u.c.username == username)).first():
                 c.execute(u.update().where(u.c.username == username).values(**values))

@@ -12,7 +12,7 @@ import os
 import random
 import socket
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -29,11 +29,15 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(200), nullable=False),       # bcrypt
     sa.Column("roles", sa.String(400), nullable=False),               # comma-separated role names
     sa.Column("branch", sa.String(100)),
+    sa.Column("staff_code", sa.String(64)),       # officer code (loans.officer) or agent code (collection_actions.agent)
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
     sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
     sa.Column("locked_until", sa.DateTime(timezone=True)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen_at", sa.DateTime(timezone=True)),   # last activity, so a stale login cookie expires
 )
+# Columns added after the first release: (table, column) -> SQL type, added to older stores on first connect.
+_ADDED_COLUMNS = {("users", "staff_code"): "VARCHAR(64)", ("users", "last_seen_at"): "TIMESTAMP WITH TIME ZONE"}
 
 imports = sa.Table(
     "imports", metadata,
@@ -84,7 +88,17 @@ def engine(db_url: str | None = None) -> sa.Engine:
             cur.execute("PRAGMA busy_timeout=10000")
             cur.close()
     metadata.create_all(eng)
+    _add_missing_columns(eng)
     return eng
+
+
+def _add_missing_columns(eng: sa.Engine) -> None:
+    """Bring a store created by an older release up to the current tables (ALTER TABLE ... ADD COLUMN)."""
+    inspector = sa.inspect(eng)
+    for (table, column), sql_type in _ADDED_COLUMNS.items():
+        if column not in {c["name"] for c in inspector.get_columns(table)}:
+            with eng.begin() as c:
+                c.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
 
 
 def now() -> datetime:
@@ -140,6 +154,62 @@ def verify_audit(eng: sa.Engine | None = None) -> tuple[bool, int | None, int]:
                 return False, row.seq, n
             prev, expected_seq = row.hash, row.seq + 1
     return True, None, n
+
+
+def audit_entries(*, actor: str | None = None, action: str | None = None, since: date | None = None,
+                  until: date | None = None, text: str | None = None, limit: int | None = 1000,
+                  eng: sa.Engine | None = None) -> list[dict]:
+    """Audit entries, newest first: by exact actor and action, UTC day range (inclusive) and free text
+    (a case-insensitive substring of actor, action, target, details or origin)."""
+    a = audit_log.c
+    q = sa.select(audit_log).order_by(a.seq.desc())
+    if actor:
+        q = q.where(a.actor == actor)
+    if action:
+        q = q.where(a.action == action)
+    if since:
+        q = q.where(a.at >= since.isoformat())
+    if until:
+        q = q.where(a.at < (until + timedelta(days=1)).isoformat())
+    if text:
+        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        q = q.where(sa.or_(*(sa.func.lower(sa.func.coalesce(col, "")).like(pattern, escape="\\")
+                             for col in (a.actor, a.action, a.target, a.details, a.origin))))
+    if limit:
+        q = q.limit(limit)
+    with (eng or engine()).connect() as c:
+        return [dict(r._mapping) for r in c.execute(q)]
+
+
+AUDIT_COLUMNS = ("seq", "at", "actor", "action", "target", "details", "origin", "prev_hash", "hash")
+
+
+def audit_csv(entries: list[dict]) -> bytes:
+    """Audit entries as UTF-8 CSV with every column, hashes included (so the export can be re-verified)."""
+    import csv
+    import io
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(AUDIT_COLUMNS)
+    w.writerows([e.get(c) for c in AUDIT_COLUMNS] for e in entries)
+    return buf.getvalue().encode("utf-8")
+
+
+def export_audit(*, actor: str | None = None, origin: str | None = None, eng: sa.Engine | None = None,
+                 **query) -> bytes:
+    """Every entry matching `query` (audit_entries' filters) as CSV; the export itself is audited first."""
+    entries = audit_entries(**query, limit=None, eng=eng)
+    audit("audit_export", actor=actor, origin=origin, eng=eng, details={
+        "rows": len(entries), **{k: (str(v) if v else None) for k, v in query.items()}})
+    return audit_csv(entries)
+
+
+def audit_facets(eng: sa.Engine | None = None) -> dict[str, list[str]]:
+    """The distinct actors and actions in the log, sorted: the choices of the Audit page's filters."""
+    a = audit_log.c
+    with (eng or engine()).connect() as c:
+        return {"actor": list(c.execute(sa.select(a.actor).distinct().order_by(a.actor)).scalars()),
+                "action": list(c.execute(sa.select(a.action).distinct().order_by(a.action)).scalars())}
 
 
 def start_import(kind: str, source: str, target_table: str | None, actor: str | None = None,

@@ -52,6 +52,27 @@ def t(key: str, lang: str | None = None, **values) -> str:
     return text.format(**values) if values else text
 
 
+def label(kind: str, value: str, lang: str | None = None) -> str:
+    """A data value in words (values.toml: bucket, state, product, region, role, channel, outcome), else as is.
+
+    Values come from the data (an imported book may have products of its own), so an unknown one is shown unchanged.
+    """
+    if value is None:
+        return ""
+    return catalog(lang or current()).get(f"values.{kind}.{value}") or str(value)
+
+
+def unit(values, lang: str | None = None) -> tuple[float, str]:
+    """Divisor and word for a money axis by its largest value: thousand/million/billion, or 万/亿 in Chinese."""
+    top = max((abs(float(v)) for v in values), default=0.0)
+    steps = ((1e8, "亿"), (1e4, "万"), (1.0, "")) if (lang or current()) == "zh" else \
+        ((1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
+    for size, word in steps:
+        if top >= size:
+            return size, word
+    return steps[-1]
+
+
 def number(value: float | int, digits: int = 0, lang: str | None = None) -> str:
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
     return babel_numbers.format_decimal(value, format=fmt, locale=BABEL_LOCALE[lang or current()])
@@ -80,3 +101,20 @@ def month(value: dt.date, lang: str | None = None) -> str:
     if (lang or current()) == "zh":
         return f"{value.year}年{value.month}月"
     return value.strftime("%b %Y")
+
+
+def localise(df, kinds: dict[str, str], lang: str | None = None):
+    """A copy of a frame for display, with the data values of the given columns in words (column -> label kind)."""
+    out = df.copy()
+    for column, kind in kinds.items():
+        out[column] = [label(kind, v, lang) for v in out[column]]
+    return out
+
+
+def signed(value: float, kind: str = "number", digits: int = 0, lang: str | None = None) -> str:
+    """A change with its sign, for metric deltas: '+37', '-0.12 pp' (percentage points for rates)."""
+    if kind == "points":
+        body = number(abs(value) * 100, 2, lang) + " " + t("common.pp", lang)
+    else:
+        body = number(abs(value), digits, lang)
+    return ("+" if value > 0 else "-" if value < 0 else "±") + body

@@ -1,4 +1,9 @@
-"""The page registry: every page, its title, icon and the roles allowed to open it."""
+"""The page registry: every page, its title, icon, menu section, the roles allowed to open it and whose home it is.
+
+This is the one role-by-page matrix: it decides both what the navigation lists and what each page serves
+(`ui.auth.require_page`). Titles are translated through ui/locales/nav.toml (`nav.<file stem>`, English `title`
+when the catalog has no entry); section names through `nav.section_<section>`.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 import config
+from ui.i18n import catalog, current, t
 
 ROOT = Path(__file__).resolve().parent.parent
 # Page scripts live in app_pages/: a folder named pages/ would put Streamlit in its v1 multipage mode, where
@@ -14,18 +20,39 @@ ROOT = Path(__file__).resolve().parent.parent
 EVERYONE = frozenset(config.ROLES)
 
 
+RISK = frozenset({"admin", "risk_manager", "executive", "model_validator"})
+
+
 @dataclass(frozen=True)
 class PageSpec:
     path: str                  # relative to the project root, as st.Page and AppTest.switch_page take it
-    title: str
+    title: str                 # English; shown translated from nav.toml when it has nav.<file stem>
     icon: str
     roles: frozenset[str]
-    default: bool = False
+    default: bool = False      # the home of a user none of whose roles has a page in `home_for`
+    home_for: frozenset[str] = frozenset()     # roles that land here after login
+    section: str = "portfolio"                 # menu group: portfolio, work, models, admin
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("app_pages/overview.py", "Portfolio overview", ":material/monitoring:", EVERYONE, default=True),
+    PageSpec("app_pages/overview.py", "Portfolio overview", ":material/monitoring:", EVERYONE, default=True,
+             home_for=frozenset({"executive", "admin"})),
+    PageSpec("app_pages/delinquency.py", "Delinquency", ":material/stacked_bar_chart:", RISK,
+             home_for=frozenset({"risk_manager"})),
+    PageSpec("app_pages/models.py", "Models", ":material/model_training:",
+             frozenset({"admin", "risk_manager", "model_validator"}), home_for=frozenset({"model_validator"}),
+             section="models"),
+    PageSpec("app_pages/my_portfolio.py", "My portfolio", ":material/work:", frozenset({"credit_officer"}),
+             home_for=frozenset({"credit_officer"}), section="work"),
+    PageSpec("app_pages/my_queue.py", "My queue", ":material/support_agent:", frozenset({"collector"}),
+             home_for=frozenset({"collector"}), section="work"),
+    PageSpec("app_pages/borrower.py", "Borrower", ":material/person_search:", frozenset(
+        {"risk_manager", "executive", "model_validator", "credit_officer", "collector"}), section="work"),
+    PageSpec("app_pages/data.py", "Data", ":material/database:", frozenset({"admin"}), section="admin"),
+    PageSpec("app_pages/users.py", "Users", ":material/manage_accounts:", frozenset({"admin"}), section="admin"),
+    PageSpec("app_pages/audit.py", "Audit", ":material/policy:", frozenset({"admin"}), section="admin"),
 )
+SECTIONS = ("work", "portfolio", "models", "admin")     # menu order
 
 
 def allowed(roles: list[str] | tuple[str, ...]) -> list[PageSpec]:
@@ -42,13 +69,32 @@ def spec_of(file: str) -> PageSpec:
     raise LookupError(f"{rel} is not in ui/nav.py PAGES")
 
 
+def home(roles: list[str] | tuple[str, ...]) -> PageSpec | None:
+    """Where these roles land: the first allowed page (menu order) that is home to one of them, else the default."""
+    pages = allowed(roles)
+    mine = [p for p in pages if p.home_for & set(roles)] or [p for p in pages if p.default] or pages
+    return mine[0] if mine else None
+
+
+def title(spec: PageSpec, lang: str | None = None) -> str:
+    """The page title in the session's language (nav.<file stem> in the catalog), else the English title."""
+    return catalog(lang or current()).get(f"nav.{Path(spec.path).stem}") or spec.title
+
+
 def navigation(roles: list[str] | tuple[str, ...]):
-    """st.navigation over the pages these roles may open (the caller runs it)."""
-    pages = [st.Page(p.path, title=p.title, icon=p.icon, default=p.default) for p in allowed(roles)]
-    if not pages:
-        pages = [st.Page(_no_pages, title="No access", default=True)]
-    return st.navigation(pages)
+    """st.navigation over the pages these roles may open, grouped in sections, landing on the roles' home page
+    (the caller runs it)."""
+    landing = home(roles)
+    groups: dict[str, list] = {}
+    for section in SECTIONS + tuple(sorted({p.section for p in PAGES} - set(SECTIONS))):
+        pages = [st.Page(p.path, title=title(p), icon=p.icon, default=p is landing)
+                 for p in allowed(roles) if p.section == section]
+        if pages:
+            groups[t(f"nav.section_{section}")] = pages
+    if not groups:
+        return st.navigation([st.Page(_no_pages, title=t("nav.no_access"), default=True)])
+    return st.navigation(groups)
 
 
 def _no_pages() -> None:
-    st.warning("Your account has no role that opens a page. Ask an administrator to grant one.")
+    st.warning(t("nav.no_pages"))
