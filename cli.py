@@ -59,16 +59,25 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--reveal", action="store_true", help="write personal data in clear (audited)")
 
     r = sub.add_parser("report", help="print a report as CSV or JSON to standard output")
-    r.add_argument("name", choices=["buckets", "roll-rates"])
-    r.add_argument("--as-of", type=_month, help="month-end YYYY-MM (buckets; default the latest)")
+    r.add_argument("name", choices=["kpis", "buckets", "roll-rates", "vintage", "classification", "stages", "ecl"])
+    r.add_argument("--as-of", type=_month,
+                   help="month-end YYYY-MM (kpis, buckets, classification, stages, ecl; default the latest)")
     r.add_argument("--from", dest="from_month", type=_month, help="first month-end of the range (roll-rates)")
     r.add_argument("--to", dest="to_month", type=_month, help="last month-end of the range (roll-rates)")
-    r.add_argument("--weight", choices=["count", "balance"], default="count")
+    r.add_argument("--weight", choices=["count", "balance"], default="count", help="roll-rates, vintage")
+    r.add_argument("--metric", choices=["ever30", "ever60", "ever90", "charged_off"], default="ever30",
+                   help="vintage: ever more than 30/60/90 DPD, or charged off")
+    r.add_argument("--by", choices=["month", "quarter"], default="month", help="vintage: origination cohorts")
+    r.add_argument("--detail", action="store_true", help="classification, stages, ecl: one row per loan")
+    r.add_argument("--product", action="append", default=[], help="only this product (repeatable)")
+    r.add_argument("--region", action="append", default=[], help="only this region (repeatable)")
+    r.add_argument("--branch", action="append", default=[], help="only this branch (repeatable)")
     r.add_argument("--format", choices=["csv", "json"], default="csv")
 
     a = sub.add_parser("audit", help="the audit log")
     a.add_argument("action", choices=["verify"])
     _users_parser(sub)
+    _models_parser(sub)
 
     b = sub.add_parser("backup", help="back up the published data and the workflow store to a .tar.gz")
     b.add_argument("--out", help="the backup file (default LOANWATCH_HOME/backups/loanwatch-backup-<time>.tar.gz)")
@@ -106,6 +115,34 @@ def _users_parser(sub) -> None:
     sr.add_argument("--username", required=True)
     sr.add_argument("--roles", required=True)
     usub.add_parser("list", help="print the accounts as a table (no password hashes)")
+
+
+def _models_parser(sub) -> None:
+    """`train`, `score` and `models list|promote`: the risk models (models/)."""
+    t = sub.add_parser("train", help="train a LightGBM risk model, validated out of time (progress on stderr)")
+    t.add_argument("--target", required=True, help="behaviour (D 91, H 12), early_warning (D 31, H 3) or a "
+                   "new name with --horizon and --bad-dpd")
+    t.add_argument("--obs-from", required=True, type=_month, help="first observation month-end, YYYY-MM")
+    t.add_argument("--obs-to", required=True, type=_month, help="last observation month-end, YYYY-MM")
+    t.add_argument("--oot-from", required=True, type=_month,
+                   help="first out-of-time month-end: older months train, these validate")
+    t.add_argument("--horizon", type=int, help="months after the observation month-end in the target window")
+    t.add_argument("--bad-dpd", type=int, help="days past due at or above which a loan is bad (or charged off)")
+    t.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    t.add_argument("--predictions-out", help="write the out-of-time predictions CSV: loan_id,obs_month,pd,bad")
+    t.add_argument("--report-out", help="write the validation report JSON here too")
+    sc = sub.add_parser("score", help="score the book at a month-end with each target's champion model")
+    sc.add_argument("--as-of", type=_month, help="month-end YYYY-MM (default the latest)")
+    sc.add_argument("--target", action="append", help="only this target (repeatable; default every champion)")
+    m = sub.add_parser("models", help="the model registry: list versions, promote a champion")
+    msub = m.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    msub.required = True
+    ml = msub.add_parser("list", help="every version of every target, with its out-of-time figures")
+    ml.add_argument("--format", choices=["table", "json"], default="table")
+    mp = msub.add_parser("promote", help="make a version its target's champion (audited)")
+    mp.add_argument("target")
+    mp.add_argument("version")
+    mp.add_argument("--reason", help="why (kept in the audit log)")
 
 
 def main(argv: list[str] | None = None) -> int:

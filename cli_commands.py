@@ -68,17 +68,56 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from analytics import delinquency
+    from analytics.filters import Filters
     from data import store
     try:
         con = store.reader().cursor()
     except store.StoreError as exc:
         raise DataError(str(exc))
-    if args.name == "buckets":
-        df = delinquency.bucket_distribution(con, args.as_of)
-    else:
-        df = delinquency.roll_rates_long(con, args.from_month, args.to_month, args.weight)
+    f = Filters(tuple(args.product), tuple(args.region), tuple(args.branch))
+    try:
+        if args.name == "kpis":
+            return _report_kpis(con, args, f)
+        if args.name == "buckets":
+            df = delinquency.bucket_distribution(con, args.as_of, f)
+        elif args.name == "roll-rates":
+            df = delinquency.roll_rates_long(con, args.from_month, args.to_month, args.weight, f)
+        else:
+            df = _report_frame(con, args, f)
+    except ValueError as exc:                      # no data for that month, an empty range, ...
+        raise DataError(str(exc))
     _print_frame(df, args.format)
     return 0
+
+
+def _report_kpis(con, args: argparse.Namespace, f) -> int:
+    """JSON: the kpis object; CSV: kpi,value,previous_month,change_month,last_year,change_year."""
+    from analytics import kpis
+    if args.format == "json":
+        print(json.dumps(kpis.kpis(con, args.as_of, f), default=str))
+    else:
+        _print_frame(kpis.kpi_changes(con, args.as_of, f), "csv")
+    return 0
+
+
+def _report_frame(con, args: argparse.Namespace, f):
+    """vintage: cohort,mob,loans,balance,share; classification: tier,loans,balance (--detail:
+    loan_id,dpd,tier,rule); stages: stage,loans,balance,ead,ecl,coverage (--detail: loan_id,dpd,tier,stage);
+    ecl: product,stage,loans,balance,ead,ecl,coverage (--detail: loan_id,stage,pd,lgd,ead,ecl)."""
+    from analytics import classification, ecl, vintage
+    if args.name == "vintage":
+        df = vintage.vintage_curves(con, args.metric, args.weight, args.by, f)
+        return df[["cohort", "mob", "loans", "balance", "share"]]
+    if args.detail:
+        df = classification.loan_classification(con, args.as_of, f)
+        cols = {"classification": ["loan_id", "dpd", "tier", "rule"], "stages": ["loan_id", "dpd", "tier", "stage"],
+                "ecl": ["loan_id", "stage", "pd", "lgd", "ead", "ecl"]}[args.name]
+        return df[cols]
+    if args.name == "classification":
+        return classification.tier_summary(con, args.as_of, f)[["tier", "loans", "balance"]]
+    if args.name == "stages":
+        return ecl.stage_summary(con, args.as_of, f)
+    return ecl.ecl_summary(con, args.as_of, "product", f)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -160,8 +199,75 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _out_path(path: str | None, option: str):
+    """The Path of an output file, checked before a long run: its folder must exist."""
+    from pathlib import Path
+    if path is None:
+        return None
+    out = Path(path)
+    if not out.parent.is_dir():
+        raise UsageError(f"{option}: folder {out.parent} does not exist")
+    return out
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from data import store
+    from models.registry import to_json
+    from models.targets import resolve_target
+    from models.train import train_model
+    target = resolve_target(args.target, args.horizon, args.bad_dpd)
+    report_out, predictions_out = _out_path(args.report_out, "--report-out"), \
+        _out_path(args.predictions_out, "--predictions-out")
+    try:
+        reader = store.reader()
+        con = reader.cursor()
+    except store.StoreError as exc:
+        raise DataError(str(exc))
+    result = train_model(con, target, args.obs_from, args.obs_to, args.oot_from, seed=args.seed,
+                         progress=_progress, source=reader.path.name)
+    text = to_json(result.report)
+    if report_out:
+        report_out.write_text(text + "\n")
+    if predictions_out:
+        result.predictions.to_csv(predictions_out, index=False, lineterminator="\n")
+    print(text)
+    _progress(f"version {result.version} of {target.name} registered; make it the champion with "
+              f"`python cli.py models promote {target.name} {result.version}`")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from data import store
+    from models.score import score_book
+    try:
+        summary = score_book(args.as_of, args.target, progress=_progress)
+    except store.StoreError as exc:
+        raise DataError(str(exc))
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from models import registry
+    if args.action == "promote":
+        previous = registry.promote(args.target, args.version, reason=args.reason)
+        print(f"{args.version} is now the champion of {args.target}"
+              + (f" (was {previous})" if previous else ""), file=sys.stderr)
+        return 0
+    df = registry.list_models()
+    if args.format == "json":
+        print(df.to_json(orient="records", double_precision=6))
+    elif df.empty:
+        print("no models yet: train one with `python cli.py train --target behaviour ...`")
+    else:
+        df["champion"] = df["champion"].map({True: "*", False: ""})
+        print(df.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    return 0
+
+
 COMMANDS = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "report": cmd_report,
             "audit": cmd_audit, "users": cmd_users, "backup": cmd_backup, "restore": cmd_restore}
+COMMANDS.update(train=cmd_train, score=cmd_score, models=cmd_models)
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -42,6 +42,13 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             "(add settlement,sale when a source records them apart from recoveries)."),
     Setting("revolving_ccf", 0.5, "Credit conversion factor: share of the undrawn limit of revolving credit "
             "added to the exposure at default."),
+    Setting("pd_grade_edges", (25, 50, 100, 200, 400, 800, 1600, 3200),
+            "Model master scale: upper PD edge of each risk grade in basis points (100 = 1%); G1 is PD up to the "
+            "first edge, ... and the last grade is PD above the last edge."),
+    Setting("psi_bands", (10, 25), "PSI and CSI bands in hundredths: below the first stable, up to the second "
+            "watch, above it shifted (0.10 and 0.25)."),
+    Setting("score_reason_loans", 10_000, "Batch scoring precomputes reason codes (SHAP) for this many of the "
+            "riskiest loans per target; the others are explained on demand."),
     Setting("keep_generations", 3, "Published analytical-store generations kept on disk (older ones are pruned)."),
     Setting("import_chunk_rows", 200_000, "Rows read per chunk from a SQL source or a large file."),
     Setting("problem_report_rows", 50, "Problems listed in an import's report (the rest are counted)."),

@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 import config
+from analytics import summaries
 from analytics.filters import Filters, params
 from analytics.portfolio import resolve_as_of
 from analytics.sql import month_end, run
@@ -18,7 +19,8 @@ SQL = str(Path(__file__).with_suffix(".sql"))
 def bucket_distribution(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
                         filters: Filters | None = None) -> pd.DataFrame:
     """bucket, loans, balance, loan_share, balance_share over open loans at a month-end (shares of open totals)."""
-    df = run(con, SQL, "bucket_distribution", as_of=resolve_as_of(con, as_of), **params(filters))
+    name = "bucket_distribution_summary" if summaries.available(con) else "bucket_distribution"  # same figures
+    df = run(con, SQL, name, as_of=resolve_as_of(con, as_of), **params(filters))
     df["loans"] = df["loans"].astype("int64")
     df[["loan_share", "balance_share"]] = df[["loan_share", "balance_share"]].astype(float).fillna(0.0)
     return df
@@ -42,7 +44,8 @@ def roll_rates_long(con: duckdb.DuckDBPyConnection, from_month: str | dt.date | 
     stop = month_end(to_month) or span["last"].date()
     if start >= stop:
         raise ValueError(f"the range {start} to {stop} holds no pair of consecutive month-ends")
-    df = run(con, SQL, "roll_rates", start=start, stop=stop, **params(filters))
+    name = "roll_rates_summary" if summaries.available(con) else "roll_rates"       # same figures
+    df = run(con, SQL, name, start=start, stop=stop, **params(filters))
     df["loans"] = df["loans"].astype("int64")
     order = {b: i for i, b in enumerate(config.ALL_STATES)}
     df = df.sort_values(["from_bucket", "to_bucket"], key=lambda s: s.map(order)).reset_index(drop=True)
@@ -67,7 +70,8 @@ def bucket_trend(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = N
     Open loans only; every bucket is listed for every month-end (zero when empty); shares are of that month-end's
     open loans and open balance.
     """
-    df = run(con, SQL, "bucket_trend", as_of=resolve_as_of(con, as_of), **params(filters))
+    name = "bucket_trend_summary" if summaries.available(con) else "bucket_trend"   # same figures
+    df = run(con, SQL, name, as_of=resolve_as_of(con, as_of), **params(filters))
     df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
     df["loans"] = df["loans"].astype("int64")
     df[["loan_share", "balance_share"]] = df[["loan_share", "balance_share"]].astype(float).fillna(0.0)
@@ -76,9 +80,11 @@ def bucket_trend(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = N
 
 def delinquency_trend(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
                       filters: Filters | None = None) -> pd.DataFrame:
-    """Per month-end up to `as_of`: open_loans, balance and the 30+ / 90+ (more than 30 / 90 DPD) loans, balance
-    and rates, where dpd30_rate_balance = balance more than 30 DPD / open balance (count rates likewise)."""
-    df = run(con, SQL, "delinquency_trend", as_of=resolve_as_of(con, as_of), **params(filters))
+    """Per month-end up to `as_of` (every one, zeros when no open loan matches): open_loans, balance and the 30+ /
+    90+ (more than 30 / 90 DPD) loans, balance and rates, where dpd30_rate_balance = balance more than 30 DPD /
+    open balance (count rates likewise)."""
+    name = "delinquency_trend_summary" if summaries.available(con) else "delinquency_trend"   # same figures
+    df = run(con, SQL, name, as_of=resolve_as_of(con, as_of), **params(filters))
     df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
     for n in ("30", "90"):
         df[f"dpd{n}_rate_balance"] = (df[f"dpd{n}_balance"] / df["balance"].where(df["balance"] != 0)).fillna(0.0)

@@ -14,9 +14,9 @@ SQL = str(Path(__file__).with_suffix(".sql"))
 
 
 def available_months(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
-    """Month-ends with performance data, ascending."""
-    df = run(con, SQL, "available_months")
-    return [d.date() if hasattr(d, "date") else d for d in df["as_of"]]
+    """Month-ends with performance data, ascending (looked up once per published generation)."""
+    from analytics.summaries import month_ends
+    return list(month_ends(con))
 
 
 def resolve_as_of(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None) -> dt.date:

@@ -19,19 +19,29 @@ st.caption(shell.context(as_of) + " · " + t("overview.caption", currency=curren
 
 
 def delta(key: str, kind: str = "number"):
-    return signed(summary[key] - before[key], kind) if before else None
+    return signed(summary[key] - before[key], kind, currency=currency) if before else None
+
+
+def colour(key: str, worse_when_up: bool = False) -> str:
+    """Red for a change for the worse, green for the better, grey for none."""
+    if not before or summary[key] == before[key]:
+        return "off"
+    return "inverse" if worse_when_up else "normal"
 
 
 since = t("common.vs_month_end", date=date(prev)) if prev else t("common.no_previous")
 cols = st.columns(4)
-cols[0].metric(t("overview.open_loans"), number(summary["open_loans"]), delta("open_loans"), border=True,
-               help=since)
-cols[1].metric(t("overview.balance"), money(summary["outstanding_balance"], currency), border=True,
-               help=f"{number(summary['outstanding_balance'], 2)} {currency}")
-cols[2].metric(t("overview.dpd30"), percent(summary["dpd30_rate_balance"]), delta("dpd30_rate_balance", "points"),
-               delta_color="inverse", border=True, help=t("overview.dpd30_help") + " " + since)
-cols[3].metric(t("overview.dpd90"), percent(summary["dpd90_rate_balance"]), delta("dpd90_rate_balance", "points"),
-               delta_color="inverse", border=True, help=t("overview.dpd90_help") + " " + since)
+cols[0].metric(t("overview.open_loans"), number(summary["open_loans"]), delta("open_loans"),
+               delta_color=colour("open_loans"), border=True, help=since)
+cols[1].metric(t("overview.balance"), money(summary["outstanding_balance"], currency),
+               delta("outstanding_balance", "money"), delta_color=colour("outstanding_balance"), border=True,
+               help=f"{number(summary['outstanding_balance'], 2)} {currency}. {since}")
+cols[2].metric(t("overview.dpd30"), percent(summary["dpd30_rate_balance"]),
+               delta("dpd30_rate_balance", "points"), delta_color=colour("dpd30_rate_balance", worse_when_up=True),
+               border=True, help=t("overview.dpd30_help") + " " + since)
+cols[3].metric(t("overview.dpd90"), percent(summary["dpd90_rate_balance"]),
+               delta("dpd90_rate_balance", "points"), delta_color=colour("dpd90_rate_balance", worse_when_up=True),
+               border=True, help=t("overview.dpd90_help") + " " + since)
 
 left, right = st.columns([3, 2])
 left.plotly_chart(charts.bucket_balance_bar(data.bucket_distribution(book, as_of, flt), as_of, currency, lang),

@@ -41,7 +41,7 @@ def bucket_balance_bar(df: pd.DataFrame, as_of: dt.date, currency: str, lang: st
     fig.update_xaxes(title_text=t("charts.dpd_axis", lang), row=1, col=2)
     fig.update_annotations(font_size=13)
     subtitle = t("charts.month_end", lang, date=date(as_of, lang)) + " · " + (note or t("charts.bucket_note", lang))
-    return base_layout(fig, t("charts.bucket_title", lang), subtitle)
+    return base_layout(fig, t("charts.bucket_title", lang), subtitle, width=100)
 
 
 def product_balance_bar(df: pd.DataFrame, as_of: dt.date, currency: str, lang: str = "en") -> go.Figure:

@@ -19,6 +19,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "reviews": ("review_id",),
     "alerts": ("alert_id",),
     "dispositions": ("disposition_id",),
+    "scores": ("loan_id", "as_of", "target"),
 }
 
 # (child table, child column, parent table, parent column)
@@ -33,9 +34,11 @@ FOREIGN_KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("reviews", "loan_id", "loans", "loan_id"),
     ("alerts", "loan_id", "loans", "loan_id"),
     ("dispositions", "loan_id", "loans", "loan_id"),
+    ("scores", "loan_id", "loans", "loan_id"),
 )
 
-MONTH_END_COLUMNS = (("performance", "as_of"), ("bureau", "as_of"), ("alt_signals", "as_of"), ("macro", "as_of"))
+MONTH_END_COLUMNS = (("performance", "as_of"), ("bureau", "as_of"), ("alt_signals", "as_of"), ("macro", "as_of"),
+                     ("scores", "as_of"))
 
 BUCKET_OF_DPD_SQL = """CASE WHEN dpd = 0 THEN 'current' WHEN dpd <= 30 THEN '1-30' WHEN dpd <= 60 THEN '31-60'
     WHEN dpd <= 90 THEN '61-90' WHEN dpd <= 120 THEN '91-120' WHEN dpd <= 150 THEN '121-150'

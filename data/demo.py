@@ -99,6 +99,8 @@ def _build(n_loans, months, seed, w0, wend, eco, home, say) -> dict:
             loan_off += n
             borrower_off += book.n_borrowers
             del sim, book, people
+        from analytics.summaries import build as build_summaries      # monthly summaries the pages read
+        build_summaries(con, say)
         say("checking data contracts and publishing")
         summary = _summary(con, q, n_loans, borrower_off, seed, months, w0, wend)
     summary["generation"] = store.current_path(home).name

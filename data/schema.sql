@@ -147,3 +147,15 @@ CREATE TABLE IF NOT EXISTS dispositions (
     amount            DECIMAL(18,2) NOT NULL,       -- amount restructured / charged off / written off / sale price / recovered
     details           VARCHAR
 );
+
+CREATE TABLE IF NOT EXISTS scores (
+    loan_id        VARCHAR NOT NULL,
+    as_of          DATE NOT NULL,                   -- month-end scored
+    target         VARCHAR NOT NULL,                -- model target: behaviour, early_warning, ...
+    model_version  VARCHAR NOT NULL,                -- registry version (LOANWATCH_HOME/models/<target>/<version>)
+    pd             DOUBLE NOT NULL CHECK (pd BETWEEN 0 AND 1),
+    grade          VARCHAR NOT NULL,                -- master-scale grade, G1 = lowest PD (setting pd_grade_edges)
+    reason_1       VARCHAR,                         -- reason codes (models/catalog.py REASONS), largest first;
+    reason_2       VARCHAR,                         -- NULL when not precomputed (only the riskiest loans are)
+    reason_3       VARCHAR
+);

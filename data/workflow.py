@@ -10,10 +10,14 @@ import hashlib
 import json
 import os
 import random
+import re
 import socket
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
+from typing import Iterator
 
 import sqlalchemy as sa
 
@@ -29,7 +33,7 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(200), nullable=False),       # bcrypt
     sa.Column("roles", sa.String(400), nullable=False),               # comma-separated role names
     sa.Column("branch", sa.String(100)),
-    sa.Column("staff_code", sa.String(64)),       # officer code (loans.officer) or agent code (collection_actions.agent)
+    sa.Column("staff_code", sa.String(64)),       # officer code (loans.officer) or collector's agent code
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
     sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
     sa.Column("locked_until", sa.DateTime(timezone=True)),
@@ -105,9 +109,26 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# Who a core function acts for when the caller does not say: the signed-in user of a page (acting_as), else the
+# command line's operator. Context variables, so concurrent sessions (threads) never see each other's user.
+_acting_actor: ContextVar[str | None] = ContextVar("loanwatch_actor", default=None)
+_acting_origin: ContextVar[str | None] = ContextVar("loanwatch_origin", default=None)
+
+
 def operator() -> str:
-    """Who the command line acts for: LOANWATCH_ACTOR, else the operating-system user."""
-    return os.environ.get("LOANWATCH_ACTOR") or f"cli:{getpass.getuser()}"
+    """Who an action is recorded for: the user set by acting_as(), else LOANWATCH_ACTOR, else `cli:<os user>`."""
+    return _acting_actor.get() or os.environ.get("LOANWATCH_ACTOR") or f"cli:{getpass.getuser()}"
+
+
+@contextmanager
+def acting_as(actor: str, origin: str | None = None) -> Iterator[None]:
+    """Record everything done inside the block (imports, audit entries) as done by `actor` from `origin`."""
+    tokens = _acting_actor.set(actor), _acting_origin.set(origin)
+    try:
+        yield
+    finally:
+        _acting_actor.reset(tokens[0])
+        _acting_origin.reset(tokens[1])
 
 
 def _entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, target: str | None,
@@ -121,7 +142,7 @@ def audit(action: str, *, actor: str | None = None, target: str | None = None, d
     """Append one entry to the audit log, chained to the one before; returns its sequence number."""
     eng = eng or engine()
     actor = actor or operator()
-    origin = origin or socket.gethostname()
+    origin = origin or _acting_origin.get() or socket.gethostname()
     body = json.dumps(details, ensure_ascii=False, sort_keys=True, default=str) if details else None
     for attempt in range(50):
         with eng.begin() as c:
@@ -195,11 +216,12 @@ def audit_csv(entries: list[dict]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def export_audit(*, actor: str | None = None, origin: str | None = None, eng: sa.Engine | None = None,
-                 **query) -> bytes:
-    """Every entry matching `query` (audit_entries' filters) as CSV; the export itself is audited first."""
+def export_audit(query: dict, *, by: str | None = None, origin: str | None = None,
+                 eng: sa.Engine | None = None) -> bytes:
+    """Every entry matching `query` (audit_entries' filters: actor, action, since, until, text) as CSV; the
+    export itself is audited first, as done `by` this user."""
     entries = audit_entries(**query, limit=None, eng=eng)
-    audit("audit_export", actor=actor, origin=origin, eng=eng, details={
+    audit("audit_export", actor=by, origin=origin, eng=eng, details={
         "rows": len(entries), **{k: (str(v) if v else None) for k, v in query.items()}})
     return audit_csv(entries)
 
@@ -227,7 +249,16 @@ def finish_import(import_id: int, status: str, *, rows_read: int = 0, rows_writt
     with eng.begin() as c:
         c.execute(imports.update().where(imports.c.import_id == import_id).values(
             finished_at=now(), status=status, rows_read=rows_read, rows_written=rows_written,
-            problems=problems, message=message, generation=generation))
+            problems=problems, message=without_values(message), generation=generation))
+
+
+# The value a rejection message quotes for its first problem ("...: not a number: '13812345678'); nothing was
+# imported"): it may be personal data in the wrong column, so the import history keeps the problem, not the value.
+_QUOTED_VALUE = re.compile(r"""(: )('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")(\)?; nothing was imported)""")
+
+
+def without_values(message: str | None) -> str | None:
+    return message if message is None else _QUOTED_VALUE.sub(r"\1'(value not kept)'\3", message)
 
 
 def import_history(limit: int = 100, eng: sa.Engine | None = None) -> list[dict]:

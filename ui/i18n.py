@@ -1,6 +1,6 @@
 """One catalog for all UI text (English / 简体中文) and locale-aware number and date formats.
 
-Text lives in ui/locales/<area>.toml, each file with an [en] and a [zh] table; `t("area.key", **values)` looks a
+Text lives in ui/locales/<area>.toml, each file with an [en] and a [zh] table; `t("<area>.<key>", **values)` looks a
 key up in the current language and falls back to English, then to the key itself (a test fails on missing keys).
 """
 from __future__ import annotations
@@ -84,9 +84,16 @@ def percent(value: float, digits: int = 2, lang: str | None = None) -> str:
 
 
 def money(value: float, currency: str, lang: str | None = None) -> str:
-    """Compact amount with its currency: 'CNY 266.22M' in English, 'CNY 2.66亿' in Chinese."""
-    loc = BABEL_LOCALE[lang or current()]
-    return f"{currency} {babel_numbers.format_compact_decimal(value, locale=loc, fraction_digits=2)}"
+    """Compact amount with its currency: 'CNY 266.22M' in English; in Chinese three significant figures, since
+    万 runs up to 9,999 of them: 'CNY 2.66亿', 'CNY 28.9万', 'CNY 3112万' (a KPI card has room for little more)."""
+    lang = lang or current()
+    digits = 2
+    if lang == "zh":
+        size = 1e8 if abs(value) >= 1e8 else 1e4 if abs(value) >= 1e4 else 1.0
+        mantissa = abs(value) / size
+        digits = 2 if mantissa < 10 else 1 if mantissa < 100 else 0
+    compact = babel_numbers.format_compact_decimal(value, locale=BABEL_LOCALE[lang], fraction_digits=digits)
+    return f"{currency} {compact}"
 
 
 def date(value: dt.date, lang: str | None = None) -> str:
@@ -111,10 +118,12 @@ def localise(df, kinds: dict[str, str], lang: str | None = None):
     return out
 
 
-def signed(value: float, kind: str = "number", digits: int = 0, lang: str | None = None) -> str:
-    """A change with its sign, for metric deltas: '+37', '-0.12 pp' (percentage points for rates)."""
+def signed(value: float, kind: str = "number", digits: int = 0, lang: str | None = None, currency: str = "") -> str:
+    """A change with its sign, for metric deltas: '+37', '-0.12 pp' (percentage points for rates), '+CNY 6.64M'."""
     if kind == "points":
         body = number(abs(value) * 100, 2, lang) + " " + t("common.pp", lang)
+    elif kind == "money":
+        body = money(abs(value), currency, lang)
     else:
         body = number(abs(value), digits, lang)
     return ("+" if value > 0 else "-" if value < 0 else "±") + body

@@ -69,9 +69,15 @@ def spec_of(file: str) -> PageSpec:
     raise LookupError(f"{rel} is not in ui/nav.py PAGES")
 
 
+def menu(roles: list[str] | tuple[str, ...]) -> list[PageSpec]:
+    """The pages these roles may open in menu order: by section (SECTIONS, then any other), then as listed."""
+    order = {s: i for i, s in enumerate(SECTIONS)}
+    return sorted(allowed(roles), key=lambda p: (order.get(p.section, len(order)), p.section))
+
+
 def home(roles: list[str] | tuple[str, ...]) -> PageSpec | None:
-    """Where these roles land: the first allowed page (menu order) that is home to one of them, else the default."""
-    pages = allowed(roles)
+    """Where these roles land: the first page in the menu that is home to one of them, else the default."""
+    pages = menu(roles)
     mine = [p for p in pages if p.home_for & set(roles)] or [p for p in pages if p.default] or pages
     return mine[0] if mine else None
 
@@ -86,11 +92,9 @@ def navigation(roles: list[str] | tuple[str, ...]):
     (the caller runs it)."""
     landing = home(roles)
     groups: dict[str, list] = {}
-    for section in SECTIONS + tuple(sorted({p.section for p in PAGES} - set(SECTIONS))):
-        pages = [st.Page(p.path, title=title(p), icon=p.icon, default=p is landing)
-                 for p in allowed(roles) if p.section == section]
-        if pages:
-            groups[t(f"nav.section_{section}")] = pages
+    for p in menu(roles):
+        groups.setdefault(t(f"nav.section_{p.section}"), []).append(
+            st.Page(p.path, title=title(p), icon=p.icon, default=p is landing))
     if not groups:
         return st.navigation([st.Page(_no_pages, title=t("nav.no_access"), default=True)])
     return st.navigation(groups)

@@ -1,59 +1,97 @@
-"""Every page, for every demo role, through Streamlit's AppTest; the login gate; pages only render."""
+"""Every page, for every demo role, through Streamlit's AppTest; the shell (as-of, filters, language, home pages);
+the login gate; pages only render."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
 from pathlib import Path
 
+import base64
+
 import bcrypt
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 import config
-from analytics import portfolio
+from analytics import delinquency, population, portfolio, worklists
+from analytics.filters import Filters
+from analytics.worklists import Scope
 from data import store, workflow
 from tests.workspace import DEMO_USERS
-from ui import auth, fmt, nav
+from ui import auth, i18n, nav
 
 pytestmark = pytest.mark.app
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGES_DIR = ROOT / "app_pages"
+# where each demo user lands after login (ui/nav.py home_for)
+HOMES = {"admin": "Portfolio overview", "risk": "Delinquency", "exec": "Portfolio overview", "validator": "Models",
+         "officer": "My portfolio", "collector": "My queue"}
+UNEXPECTED = i18n.t("common.unexpected_error", "en")
 
 
-def app(username: str | None = None, roles: list[str] | None = None) -> AppTest:
+def app(username: str | None = None, roles: list[str] | None = None, lang: str | None = None,
+        script: str = APP) -> AppTest:
     """The app with a signed-in user in session state (skips the form, as a remembered login would)."""
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(script, default_timeout=30)
     if username:
         at.session_state["authentication_status"] = True
         at.session_state["username"] = username
         at.session_state["name"] = username.title()
         at.session_state["roles"] = roles
+    if lang:
+        at.session_state["lang"] = lang
+    return at
+
+
+def ok(at: AppTest) -> AppTest:
+    """No exception, and no unexpected error caught by ui.shell.run either."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert UNEXPECTED not in [e.value for e in at.error]
     return at
 
 
 def shows_no_data(at: AppTest) -> bool:
-    return not at.metric and not at.get("plotly_chart") and "Portfolio overview" not in [t.value for t in at.title]
+    return (not at.metric and not at.get("plotly_chart") and not at.dataframe
+            and "Portfolio overview" not in [t.value for t in at.title])
 
 
 def chart_specs(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
+def values(v) -> list:
+    """A data array of a figure spec as a list (plotly sends numeric arrays base64-encoded)."""
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+        return a.reshape([int(n) for n in str(v["shape"]).split(",")]).tolist() if "shape" in v else a.tolist()
+    return list(v)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def cursor(home: Path):
+    return store.reader(home).cursor()
+
+
 # ---- one check per page: its main elements, with at least one figure pinned to the core -------------------
 
-def check_overview(at: AppTest, home: Path) -> None:
-    summary = portfolio.book_summary(store.reader(home).cursor())
+def check_overview(at: AppTest, home: Path, month: dt.date | None = None, filters: Filters | None = None) -> None:
+    summary = portfolio.book_summary(cursor(home), month, filters)
     as_of = f"{summary['as_of']:%Y-%m-%d}"
     assert [t.value for t in at.title] == ["Portfolio overview"]
-    shown = {m.label: m.value for m in at.metric}
+    shown = metrics(at)
     assert list(shown) == ["Open loans", "Outstanding balance", "30+ DPD balance rate", "90+ DPD balance rate"]
     assert int(shown["Open loans"].replace(",", "")) == summary["open_loans"] > 0
-    assert shown["Outstanding balance"] == fmt.money(summary["outstanding_balance"], summary["currency"])
-    assert shown["30+ DPD balance rate"] == fmt.pct(summary["dpd30_rate_balance"])
-    assert any(as_of in c.value for c in at.caption)
+    assert shown["Outstanding balance"] == i18n.money(summary["outstanding_balance"], summary["currency"], "en")
+    assert shown["30+ DPD balance rate"] == i18n.percent(summary["dpd30_rate_balance"], lang="en")
+    assert any(c.value.startswith(f"Month-end {as_of} · ") for c in at.main.caption)
     buckets, products = chart_specs(at)
     assert [x for trace in buckets["data"] for x in trace["x"]] == list(config.BUCKETS)
     assert buckets["layout"]["title"]["text"] == "Balance by delinquency bucket"
@@ -67,7 +105,88 @@ def check_overview(at: AppTest, home: Path) -> None:
     assert buckets["layout"]["template"]["layout"]["paper_bgcolor"] == "white"    # plotly_white, not Streamlit's
 
 
-PAGE_CHECKS = {"app_pages/overview.py": check_overview}
+def check_delinquency(at: AppTest, home: Path, month: dt.date | None = None, filters: Filters | None = None) -> None:
+    con = cursor(home)
+    trend = delinquency.delinquency_trend(con, month, filters)
+    now = trend.iloc[-1]
+    as_of = f"{now['as_of']:%Y-%m-%d}"
+    assert [t.value for t in at.title] == ["Delinquency"]
+    shown = metrics(at)
+    assert list(shown) == ["30+ DPD balance rate", "90+ DPD balance rate", "Loans 30+ DPD", "Loans 90+ DPD"]
+    assert shown["30+ DPD balance rate"] == i18n.percent(now["dpd30_rate_balance"], lang="en")
+    assert shown["Loans 90+ DPD"] == i18n.number(now["dpd90_loans"], lang="en")
+    rates, mix, heat = chart_specs(at)
+    assert rates["layout"]["title"]["text"] == "30+ and 90+ delinquency rates"
+    assert values(rates["data"][0]["y"])[-1] == pytest.approx(now["dpd30_rate_balance"])
+    assert len(rates["data"][0]["x"]) == len(trend) == len(portfolio.available_months(con)[:len(trend)])
+    assert mix["layout"]["title"]["text"] == "Delinquent balance by bucket over time"
+    assert mix["layout"]["barmode"] == "stack" and [t["name"] for t in mix["data"]] == list(config.BUCKETS[1:])
+    assert f"at {as_of}" in mix["layout"]["title"]["subtitle"]["text"]
+    months = portfolio.available_months(con)
+    prev = months[months.index(now["as_of"]) - 1]
+    matrix = delinquency.roll_rate_matrix(delinquency.roll_rates_long(con, prev, now["as_of"], filters=filters))
+    assert heat["layout"]["title"]["text"] == "Transition matrix: where loans moved in the month"
+    assert values(heat["data"][0]["z"])[0] == pytest.approx(list(matrix.iloc[0]))        # the current row
+    assert f"month-end {prev:%Y-%m-%d} found in each state at {as_of}" in heat["layout"]["title"]["subtitle"]["text"]
+
+
+def check_models(at: AppTest, home: Path) -> None:
+    pop = population.behaviour_population(cursor(home))
+    assert [t.value for t in at.title] == ["Models"]
+    assert any("not built yet" in i.value for i in at.info)                       # says plainly what this is
+    shown = metrics(at)
+    assert shown["Population at month-end"] == i18n.number(pop["loans"].iloc[-1], lang="en")
+    assert shown["Mature observation months"] == f"{pop.mature.sum()} / {len(pop)}"
+    # the test book has 12 month-ends: no observation month has its 12-month window yet, and the page says so
+    assert not pop.mature.any() and "Bad rate (no mature month yet)" in shown
+    first_ready = population.maturity_month(pop["as_of"].iloc[0])
+    assert any(f"{first_ready:%Y-%m-%d} or later" in w.value for w in at.warning)
+    bars, line = chart_specs(at)
+    assert values(bars["data"][0]["y"]) == pop["loans"].tolist()
+    assert line["layout"]["title"]["text"] == "Observed 12-month 90+ bad rate"
+    assert values(line["data"][1]["y"])[0] == pytest.approx(pop["bad_rate"].iloc[0])      # the incomplete series
+    assert at.dataframe[0].value["loans"].tolist() == pop["loans"].tolist()
+
+
+def _staff(username: str) -> str:
+    with workflow.engine().connect() as c:
+        return c.execute(sa.select(workflow.users.c.staff_code).where(workflow.users.c.username == username)).scalar()
+
+
+def check_my_portfolio(at: AppTest, home: Path) -> None:
+    scope = Scope(officer=_staff("officer"))
+    con = cursor(home)
+    summary = worklists.scope_summary(worklists.scope_buckets(con, scope))
+    late = worklists.delinquent_loans(con, scope)
+    assert [t.value for t in at.title] == ["My portfolio"]
+    assert any(f"loans whose officer is {scope.officer}" in c.value for c in at.main.caption)
+    shown = metrics(at)
+    assert shown["My open loans"] == i18n.number(summary["open_loans"], lang="en") and summary["open_loans"] > 0
+    assert shown["Delinquent loans"] == i18n.number(summary["delinquent_loans"], lang="en")
+    (bars,) = chart_specs(at)
+    assert sum(sum(values(t["customdata"])) for t in bars["data"]) == summary["open_loans"]
+    assert len(late) == summary["delinquent_loans"] > 0
+    assert at.dataframe[0].value["loan_id"].tolist() == late["loan_id"].tolist()
+
+
+def check_my_queue(at: AppTest, home: Path) -> None:
+    scope = Scope(agent=_staff("collector"))
+    queue = worklists.delinquent_loans(cursor(home), scope)
+    assert [t.value for t in at.title] == ["My queue"]
+    assert len(queue) > 0 and metrics(at)["Loans in queue"] == i18n.number(len(queue), lang="en")
+    shown = at.dataframe[0].value
+    assert shown["loan_id"].tolist() == queue["loan_id"].tolist()                  # DPD, then balance, descending
+    assert shown["dpd"].tolist() == sorted(shown["dpd"], reverse=True)
+    assert set(queue["last_agent"]) == {scope.agent}
+
+
+# pages of the admin / personal-data work: their checks live beside their own tests
+from tests.app.test_admin_pages import PAGE_CHECKS as ADMIN_PAGE_CHECKS  # noqa: E402
+
+
+PAGE_CHECKS = {"app_pages/overview.py": check_overview, "app_pages/delinquency.py": check_delinquency,
+               "app_pages/models.py": check_models, "app_pages/my_portfolio.py": check_my_portfolio,
+               "app_pages/my_queue.py": check_my_queue, **ADMIN_PAGE_CHECKS}
 CASES = [pytest.param(p.path, user, id=f"{Path(p.path).stem}-{user}") for p in nav.PAGES for user in DEMO_USERS]
 
 
@@ -75,17 +194,18 @@ CASES = [pytest.param(p.path, user, id=f"{Path(p.path).stem}-{user}") for p in n
 def test_page_for_role(demo_env, page, username):
     roles = auth.credentials()["usernames"][username]["roles"]
     assert roles == [DEMO_USERS[username]]
-    at = app(username, roles)
-    at.run()
-    assert not at.exception
+    at = ok(app(username, roles).run())
     if not nav.spec_of(str(ROOT / page)).roles & set(roles):
+        assert page not in [p.path for p in nav.allowed(roles)]
         with pytest.raises(Exception):          # a page the role may not open is not even registered
             at.switch_page(page)
+        direct = ok(app(username, roles, script=str(ROOT / page)).run())      # the script run by itself
+        assert [e.value for e in direct.error] == ["Your roles do not give access to this page."]
+        assert shows_no_data(direct) and not direct.title
         return
-    at.switch_page(page).run()
-    assert not at.exception
+    ok(at.switch_page(page).run())
     assert [b.label for b in at.sidebar.button] == ["Log out"]
-    assert any(DEMO_USERS[username].replace("_", " ") in c.value for c in at.sidebar.caption)
+    assert any(i18n.label("role", DEMO_USERS[username], "en") in c.value for c in at.sidebar.caption)
     PAGE_CHECKS[page](at, demo_env.home)
 
 
@@ -94,6 +214,7 @@ def test_every_page_has_a_case():
     assert files == sorted(p.path for p in nav.PAGES), "every file in app_pages/ must be registered in ui/nav.py"
     assert set(files) <= set(PAGE_CHECKS), f"pages without an AppTest check: {set(files) - set(PAGE_CHECKS)}"
     assert set(DEMO_USERS.values()) == set(config.ROLES), "every role needs a demo user in the page cases"
+    assert set(HOMES) == set(DEMO_USERS)
 
 
 def test_no_pages_directory():
@@ -110,6 +231,156 @@ def test_pages_only_render(path):
     assert "auth.require_page(__file__)" in text, f"{path.name} must check login and role itself"
 
 
+# ---- home pages, the sidebar and the language ------------------------------------------------------------
+
+@pytest.mark.parametrize("username", list(DEMO_USERS))
+def test_each_role_lands_on_its_home_page(demo_env, username):
+    roles = auth.credentials()["usernames"][username]["roles"]
+    at = ok(app(username, roles).run())
+    assert [t.value for t in at.title] == [HOMES[username]]
+    assert nav.title(nav.home(roles), "en") == HOMES[username]
+    assert at.metric or at.dataframe                               # real figures, not a placeholder
+
+
+def test_home_of_several_roles_is_the_first_in_menu_order():
+    assert nav.home(["collector", "risk_manager"]).path == "app_pages/my_queue.py"     # "My work" comes first
+    assert nav.home(["executive", "risk_manager"]).path == "app_pages/overview.py"
+    assert nav.home([]) is None
+
+
+def test_chinese_session_shows_chinese_titles_and_numbers(demo_env):
+    at = ok(app("exec", ["executive"], lang="zh").run())
+    summary = portfolio.book_summary(cursor(demo_env.home))
+    assert [t.value for t in at.title] == ["资产组合概览"]
+    shown = metrics(at)
+    assert list(shown) == ["在贷笔数", "贷款余额", "逾期 30+ 余额占比", "逾期 90+ 余额占比"]
+    assert shown["贷款余额"] == i18n.money(summary["outstanding_balance"], summary["currency"], "zh")
+    assert shown["贷款余额"].endswith("亿")
+    buckets, products = chart_specs(at)
+    assert buckets["layout"]["title"]["text"] == "按逾期区间的贷款余额"
+    assert buckets["data"][0]["x"] == ["未逾期"]
+    assert f"{summary['as_of'].year}年" in buckets["layout"]["title"]["subtitle"]["text"]
+    assert [b.label for b in at.sidebar.button] == ["退出登录"]
+    assert [c.value for c in at.sidebar.caption] == ["角色：管理层"]
+    assert at.sidebar.selectbox[0].label == "数据月末"
+
+
+def test_language_switch_in_the_sidebar(demo_env):
+    months = portfolio.available_months(cursor(demo_env.home))
+    at = ok(app("risk", ["risk_manager"]).run())
+    assert [t.value for t in at.title] == ["Delinquency"]
+    ok(at.sidebar.selectbox[0].set_value(months[-2]).run())
+    ok(at.sidebar.multiselect[0].select("card").run())
+    ok(at.sidebar.radio[0].set_value("zh").run())
+    assert at.session_state["lang"] == "zh"
+    assert [t.value for t in at.title] == ["逾期分析"]
+    # the month-end and filters chosen in English stay chosen, now labelled in Chinese
+    assert at.sidebar.selectbox[0].value == months[-2] and at.sidebar.multiselect[0].value == ["card"]
+    assert "信用卡" in at.sidebar.multiselect[0].options
+    assert any(c.value.startswith(f"月末 {i18n.date(months[-2], 'zh')} · 产品：信用卡") for c in at.main.caption)
+    check = delinquency.delinquency_trend(cursor(demo_env.home), months[-2], Filters(products=("card",)))
+    assert metrics(at)["逾期 30+ 余额占比"] == i18n.percent(check["dpd30_rate_balance"].iloc[-1], lang="zh")
+    assert chart_specs(at)[2]["layout"]["title"]["text"] == "迁徙矩阵：当月贷款去向"
+    ok(at.switch_page("app_pages/overview.py").run())                   # the language carries across pages
+    assert [t.value for t in at.title] == ["资产组合概览"]
+    ok(at.sidebar.radio[0].set_value("en").run())
+    assert [t.value for t in at.title] == ["Portfolio overview"]
+
+
+def test_as_of_month_is_honoured_on_every_page(demo_env):
+    months = portfolio.available_months(cursor(demo_env.home))
+    at = ok(app("risk", ["risk_manager"]).run())
+    assert at.sidebar.selectbox[0].value == months[-1]                  # latest by default
+    ok(at.sidebar.selectbox[0].set_value(months[-3]).run())
+    assert at.session_state["as_of"] == months[-3]
+    check_delinquency(at, demo_env.home, months[-3])
+    ok(at.switch_page("app_pages/overview.py").run())
+    check_overview(at, demo_env.home, months[-3])
+    ok(at.switch_page("app_pages/models.py").run())
+    assert metrics(at)["Population at month-end"] == i18n.number(
+        population.behaviour_population(cursor(demo_env.home), months[-3])["loans"].iloc[-1], lang="en")
+
+
+def test_first_month_has_no_transition_matrix_and_says_why(demo_env):
+    months = portfolio.available_months(cursor(demo_env.home))
+    at = app("risk", ["risk_manager"])
+    at.session_state["as_of"] = months[0]
+    ok(at.run())
+    assert len(chart_specs(at)) == 2
+    assert any("Pick a later month-end" in i.value for i in at.info)
+
+
+def test_filters_carry_across_pages(demo_env):
+    con = cursor(demo_env.home)
+    options = portfolio.filter_options(con)
+    assert options["products"] == sorted(config.PRODUCTS) and len(options["branches"]) > 10
+    at = ok(app("exec", ["executive"]).run())
+    product, region, branch = at.sidebar.multiselect
+    assert [product.label, region.label, branch.label] == ["Product", "Region", "Branch"]
+    assert product.options == ["card", "consumer", "mortgage", "SME"]          # shown in words, kept as codes
+    ok(product.select("card").run())
+    ok(at.sidebar.multiselect[1].select("East").run())
+    chosen = Filters(products=("card",), regions=("East",))
+    assert at.session_state["filters"] == chosen
+    check_overview(at, demo_env.home, filters=chosen)
+    assert any("Product: card; Region: East" in c.value for c in at.main.caption)
+    assert [b.label for b in at.sidebar.button] == ["Clear filters", "Log out"]
+    ok(at.switch_page("app_pages/delinquency.py").run())
+    check_delinquency(at, demo_env.home, filters=chosen)
+    ok(at.sidebar.button[0].click().run())                                      # clear
+    assert at.session_state["filters"] == Filters()
+    check_delinquency(at, demo_env.home)
+
+
+def test_a_filter_matching_nothing_says_what_to_do(demo_env):
+    at = app("exec", ["executive"])
+    at.session_state["filters"] = Filters(products=("card",), branches=("No Such Branch",))
+    ok(at.run())
+    assert not at.metric and not at.get("plotly_chart")
+    assert any("Remove some product, region or branch filters" in i.value for i in at.info)
+
+
+def test_an_unexpected_error_is_a_plain_message(demo_env, monkeypatch):
+    from ui import data
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+    monkeypatch.setattr(data, "book_summary", broken)
+    at = app("exec", ["executive"]).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [UNEXPECTED]
+    assert "secret internals" not in str([e.value for e in at.error])
+    assert at.sidebar.button                                             # the shell is still there
+
+
+def test_staff_scope_is_the_staff_code_else_the_branch():
+    from ui import data
+    officer = auth.User("x", "X", ("credit_officer",), "OF000-01", "Shanghai Pudong")
+    assert data.staff_scope(officer, "credit_officer") == Scope(officer="OF000-01")
+    assert data.staff_scope(auth.User("x", "X", ("collector",), "AG1-04", None), "collector") == Scope(agent="AG1-04")
+    assert data.staff_scope(auth.User("x", "X", ("collector",), None, "Beijing Chaoyang"),
+                            "collector") == Scope(branch="Beijing Chaoyang")
+    assert data.staff_scope(auth.User("x", "X", ("collector",), None, None), "collector") is None
+
+
+def test_staff_without_code_see_their_branch_or_what_to_ask_for(demo_env):
+    eng = workflow.engine()
+    _add_user(eng, "t_nocode", roles="credit_officer")
+    _add_user(eng, "t_branch", roles="collector", branch="Beijing Chaoyang")
+    try:
+        at = ok(app("t_nocode", ["credit_officer"]).run())
+        assert [t.value for t in at.title] == ["My portfolio"]
+        assert any("Ask an administrator to set your staff code" in w.value for w in at.warning)
+        assert not at.metric and not at.dataframe
+        at = ok(app("t_branch", ["collector"]).run())
+        queue = worklists.delinquent_loans(cursor(demo_env.home), Scope(branch="Beijing Chaoyang"))
+        assert any("of branch Beijing Chaoyang" in c.value for c in at.main.caption)
+        assert at.dataframe[0].value["loan_id"].tolist() == queue["loan_id"].tolist()
+    finally:
+        with eng.begin() as c:
+            c.execute(sa.delete(workflow.users).where(workflow.users.c.username.in_(["t_nocode", "t_branch"])))
+
+
 # ---- the login gate ----------------------------------------------------------------------------------------
 
 def test_anonymous_sees_only_the_login_form(demo_env):
@@ -122,7 +393,18 @@ def test_anonymous_sees_only_the_login_form(demo_env):
         at.switch_page("app_pages/overview.py")
 
 
-def test_login_form_signs_in_and_shows_the_overview(demo_env):
+def test_a_visitor_can_pick_chinese_before_logging_in(demo_env):
+    at = ok(app().run())
+    ok(at.sidebar.radio[0].set_value("zh").run())
+    assert [t.label for t in at.text_input] == ["用户名", "密码"] and shows_no_data(at)
+    at.text_input[0].input("exec")
+    at.text_input[1].input("exec-demo")
+    ok(at.button[0].click().run())
+    ok(at.run())
+    assert [t.value for t in at.title] == ["资产组合概览"]                 # the choice outlives the login
+
+
+def test_login_form_signs_in_and_lands_on_the_home_page(demo_env):
     at = app()
     at.run()
     at.text_input[0].input("risk")
@@ -132,7 +414,7 @@ def test_login_form_signs_in_and_shows_the_overview(demo_env):
     assert at.session_state["authentication_status"] is True and at.session_state["roles"] == ["risk_manager"]
     at.run()                                      # the next run draws the page alone, without the form
     assert not at.text_input
-    check_overview(at, demo_env.home)
+    check_delinquency(at, demo_env.home)          # a risk manager's home
 
 
 def test_wrong_password_shows_an_error_and_no_data(demo_env):

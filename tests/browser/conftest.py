@@ -84,14 +84,26 @@ def browser(sync_api):
         b.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh browser context (no cookies) and page, sized like an office monitor."""
+@pytest.fixture(scope="session")
+def context(browser):
+    """One browser context for the session, so Streamlit's and plotly's scripts load from its cache once (a new
+    context per test spends 3-5 s fetching them again); each test still starts signed out (see `page`)."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context, server):
+    """A fresh page with no cookies and no stored state (so no remembered login), sized like an office monitor."""
+    context.clear_cookies()
     p = context.new_page()
     p.set_default_timeout(30_000)
+    p.goto(f"{server}/_stcore/health")                    # same origin: clear what the last test stored
+    p.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
     yield p
-    context.close()
+    p.close()
+    context.clear_cookies()
 
 
 @pytest.fixture(scope="session")

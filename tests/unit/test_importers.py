@@ -288,7 +288,7 @@ def test_unknown_table_is_a_usage_error_listing_the_tables(tmp_path):
         importers.import_file(tmp_path / "x.csv", "loanz", {})
     assert str(e.value) == ("unknown table 'loanz'; valid tables: borrowers, loans, schedules, payments, "
                             "performance, bureau, alt_signals, macro, collection_actions, reviews, alerts, "
-                            "dispositions")
+                            "dispositions, scores")
 
 
 def _gzip_truncated(p: Path) -> Path:

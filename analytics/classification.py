@@ -1,0 +1,133 @@
+"""Five-tier loan classification per loan and in total, tier migration between month-ends, NPL movement.
+
+The rules (DOMAIN.md) and the deciding rule kept per loan are in analytics/tiers.py. Officers' overrides come as
+a DataFrame(loan_id, tier, reason): they can only make a tier worse (a better one is ignored), the rule then
+reads 'override: <reason>', and they apply at the month-end asked for. NPL = Substandard, Doubtful or Loss.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analytics import summaries
+from analytics.filters import Filters, params
+from analytics.provisioning import OfficerInputs
+from analytics.tiers import TIERS
+
+SQL = str(Path(__file__).with_suffix(".sql"))
+NPL_TERMS = ("opening", "new_npl", "upgrades", "collections", "write_offs", "closing")
+
+
+def officer_inputs(overrides: pd.DataFrame | None = None, watch_list=(), pd_ratio: pd.DataFrame | None = None):
+    """The officers' inputs, or None when there are none."""
+    inputs = OfficerInputs(overrides=overrides, watch_list=tuple(watch_list), pd_ratio=pd_ratio)
+    return None if inputs.empty else inputs
+
+
+def loan_classification(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
+                        filters: Filters | None = None, overrides: pd.DataFrame | None = None,
+                        watch_list=(), pd_ratio: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per open loan at a month-end: loan_id, product, region, branch, dpd, bucket, balance, tier, rule, stage,
+    pd, lgd, ead, ecl (money in the loan's currency), by loan_id."""
+    when = summaries.resolve(con, as_of)
+    inputs = officer_inputs(overrides, watch_list, pd_ratio)
+    with summaries.tables(con, ["loan_class"], when, when, filters, [when], inputs):
+        df = summaries.frame(con, SQL, "loan_detail", as_of=when, **params(filters))
+    df["stage"] = df["stage"].astype("int64")
+    return df
+
+
+def class_totals(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
+                 filters: Filters | None = None, overrides: pd.DataFrame | None = None,
+                 watch_list=()) -> pd.DataFrame:
+    """tier, stage, product, loans, balance, ead, ecl at a month-end (the totals behind the summaries)."""
+    when = summaries.resolve(con, as_of)
+    inputs = officer_inputs(overrides, watch_list)
+    with summaries.tables(con, ["class"], when, when, filters, [when], inputs):
+        df = summaries.frame(con, SQL, "class_totals", as_of=when, **params(filters))
+    df["stage"] = df["stage"].astype("int64")
+    return df
+
+
+def tier_summary(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
+                 filters: Filters | None = None, overrides: pd.DataFrame | None = None) -> pd.DataFrame:
+    """tier, loans, balance, loan_share, balance_share over open loans at a month-end; all five tiers listed."""
+    df = class_totals(con, as_of, filters, overrides).groupby("tier")[["loans", "balance"]].sum()
+    df = df.reindex(list(TIERS), fill_value=0).rename_axis("tier").reset_index()
+    df["loans"] = df["loans"].astype("int64")
+    df["balance"] = df["balance"].astype(float).round(2)
+    df["loan_share"] = (df["loans"] / df["loans"].sum() if df["loans"].sum() else 0.0)
+    df["balance_share"] = (df["balance"] / df["balance"].sum() if df["balance"].sum() else 0.0)
+    return df
+
+
+def migration(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_month: str | dt.date,
+              by: str = "tier", weight: str = "count", filters: Filters | None = None) -> pd.DataFrame:
+    """from_state, to_state, loans, balance (at the first month-end), share (row share under `weight`) for the
+    open loans at `from_month`: their tier (by='tier') or stage (by='stage') at `to_month`, or charged_off /
+    paid_off when closed in between. A loan neither observed at `to_month` nor closed is left out."""
+    if by not in ("tier", "stage") or weight not in ("count", "balance"):
+        raise ValueError("by must be 'tier' or 'stage' and weight 'count' or 'balance'")
+    start, stop = summaries.resolve(con, from_month), summaries.resolve(con, to_month)
+    if start >= stop:
+        raise ValueError(f"the month-end {stop} is not after {start}")
+    with summaries.tables(con, ["loan_class", "closures"], start, stop, filters, [start, stop]):
+        df = summaries.frame(con, SQL, "migration", by=by, **{"from": start, "to": stop}, **params(filters))
+    states = list(TIERS) if by == "tier" else ["1", "2", "3"]
+    order = {s: i for i, s in enumerate(states + ["charged_off", "paid_off"])}
+    df = df.sort_values(["from_state", "to_state"], key=lambda s: s.map(order)).reset_index(drop=True)
+    df["loans"] = df["loans"].astype("int64")
+    col = "loans" if weight == "count" else "balance"
+    total = df.groupby("from_state")[col].transform("sum")
+    df["share"] = (df[col] / total.where(total != 0)).astype(float).fillna(0.0)
+    return df
+
+
+def migration_matrix(long: pd.DataFrame) -> pd.DataFrame:
+    """The long migration table as a from x to matrix of shares (rows sum to 1)."""
+    m = long.pivot_table(index="from_state", columns="to_state", values="share", aggfunc="sum", fill_value=0.0)
+    order = list(TIERS) + ["1", "2", "3", "charged_off", "paid_off"]
+    return m.reindex(index=[s for s in order if s in m.index], columns=[s for s in order if s in m.columns])
+
+
+def npl_movement(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_month: str | dt.date,
+                 filters: Filters | None = None) -> pd.DataFrame:
+    """as_of, opening, new_npl, upgrades, collections, write_offs, closing (+ counts) per month-end t1 in
+    (from, to]: the movement of the NPL balance (Substandard, Doubtful, Loss) from the previous month-end t0 to
+    t1, loan by loan. opening = balance at t0 of loans NPL at t0; new_npl = balance at t1 of loans NPL at t1 but
+    not at t0 (new loans included); upgrades = balance at t0 of NPL loans open and performing at t1; write_offs
+    = amount charged off at t1 of loans NPL at t0; collections = everything else that left: balance t0 - t1 for
+    loans NPL at both, balance t0 when paid off or not observed at t1, balance t0 - amount charged off when
+    charged off; closing = balance at t1 of loans NPL at t1. Decimal amounts, so opening + new_npl - upgrades -
+    collections - write_offs = closing holds exactly, month by month."""
+    start, stop = summaries.resolve(con, from_month), summaries.resolve(con, to_month)
+    if start >= stop:
+        raise ValueError(f"the month-end {stop} is not after {start}")
+    months = [m for m in summaries.month_ends(con) if start < m <= stop]
+    with summaries.tables(con, ["npl_movement"], months[0], stop, filters, months):
+        df = summaries.frame(con, SQL, "npl_movement", **{"from": start, "to": stop}, **params(filters))
+    df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+    df = df.set_index("as_of").reindex(months).rename_axis("as_of").reset_index()
+    for c in NPL_TERMS:
+        df[c] = df[c].map(lambda v: Decimal("0.00") if pd.isna(v) else Decimal(str(v)))
+    for c in ("new_loans", "upgraded_loans", "written_off_loans"):
+        df[c] = df[c].fillna(0).astype("int64")
+    return df
+
+
+def npl_reconciliation(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_month: str | dt.date,
+                       filters: Filters | None = None) -> dict:
+    """{from, to, opening (NPL balance at from), new_npl, upgrades, collections, write_offs (summed over the
+    months in between), closing (at to), balanced}: Decimal amounts in the loans' currency."""
+    df = npl_movement(con, from_month, to_month, filters)
+    out = {"from": summaries.resolve(con, from_month), "to": summaries.resolve(con, to_month),
+           "opening": df["opening"].iloc[0], "closing": df["closing"].iloc[-1]}
+    for c in ("new_npl", "upgrades", "collections", "write_offs"):
+        out[c] = sum(df[c], Decimal("0.00"))
+    out["balanced"] = (out["opening"] + out["new_npl"] - out["upgrades"] - out["collections"]
+                       - out["write_offs"] == out["closing"])
+    return out

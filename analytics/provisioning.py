@@ -1,0 +1,206 @@
+"""Runs the five-tier / IFRS 9 engine (analytics.tiers) over month-ends, oldest first, carrying each loan's state.
+
+The state a month-end needs from the past: the loan's tier at its previous month-end and where its current
+run of `restructured` rows began (the restructuring observation period). A run already under way at the first
+month-end of history is taken to start there. PD curves come from the transitions up to each month-end
+(analytics.markov) and LGD from the dispositions dated up to it, so an earlier month-end shows the book as it
+was then. Officers' inputs (overrides, watch list, PD deterioration) apply at the month-end asked for only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+import config
+from analytics import markov, tiers
+from analytics.sql import queries, run
+
+SQL = str(Path(__file__).with_suffix(".sql"))
+# per loan and month-end, as stored in summary_loan_class
+COLUMNS = ("loan_id", "loan_key", "product", "region", "branch", "as_of", "balance", "dpd", "bucket", "tier", "rule",
+           "stage", "pd", "lgd", "ead", "ecl", "observation", "carry")
+
+
+@dataclass(frozen=True)
+class OfficerInputs:
+    """What credit officers add at one month-end (from the workflow store, later)."""
+    overrides: pd.DataFrame | None = None       # loan_id, tier, reason: only ever worse than the floors
+    watch_list: tuple[str, ...] = ()            # loan_ids on the watch list -> at least Stage 2
+    pd_ratio: pd.DataFrame | None = None        # loan_id, pd_now, pd_origination -> Stage 2 when ratio >= setting
+
+    @property
+    def empty(self) -> bool:
+        return (self.overrides is None or self.overrides.empty) and not self.watch_list and \
+            (self.pd_ratio is None or self.pd_ratio.empty)
+
+
+class Walker:
+    """Month-by-month classification of one store generation."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, until: dt.date, from_summary: bool):
+        self.con, self.until = con, until
+        self.policy = tiers.Policy.from_settings()
+        n_loans, self.n_borrowers, products = con.execute(queries(SQL)["key_range"]).fetchall()[0]
+        self.products = list(products or [])
+        self.product_index = {p: i for i, p in enumerate(self.products)}
+        counts = markov.transition_counts(con, until, from_summary)
+        self.count_months, self.tensor = markov.count_tensor(counts, self.products)
+        self.lgd_inputs = markov.lgd_inputs(con, until)
+        self.months = [d.date() if hasattr(d, "date") else d
+                       for d in run(con, SQL, "month_ends", until=until)["as_of"]]
+        self.last_tier = np.full(n_loans, -1, dtype=np.int8)
+        self.prev_restructured = np.zeros(n_loans, dtype=bool)
+        self.run_start = np.full(n_loans, -10**6, dtype=np.int64)
+        self._prefetched = False
+
+    def _params(self, first: dt.date, last: dt.date) -> dict:
+        return {"first": first, "last": last, "buckets": list(config.BUCKETS),
+                "default_life": config.setting("default_lifetime_months")}
+
+    def loans_at(self, as_of: dt.date) -> pa.Table:
+        """The engine's input rows at one month-end, ordered by loan_key."""
+        if self._prefetched:
+            return self.con.sql("SELECT * FROM lw_engine_rows WHERE as_of = $as_of ORDER BY loan_key",
+                                params={"as_of": as_of}).to_arrow_table()
+        return self.con.sql(queries(SQL)["month_loans"], params=self._params(as_of, as_of)).to_arrow_table()
+
+    def month(self, as_of: dt.date, inputs: OfficerInputs | None = None,
+              state: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Table:
+        """Classify month-end `as_of` (the next one in order unless `state` = (observation, carry) is given)."""
+        rows = self.loans_at(as_of)
+        key = rows["loan_key"].to_numpy()
+        restructured = rows["restructured"].to_numpy(zero_copy_only=False)
+        if state is None:
+            index = as_of.year * 12 + as_of.month
+            started = restructured & ~self.prev_restructured[key]
+            self.run_start[key[started]] = index
+            observation = restructured & (index - self.run_start[key] < self.policy.observation_months)
+            carry = self.last_tier[key]
+        else:
+            observation, carry = state
+        m = tiers.LoanMonth(
+            dpd=rows["dpd"].to_numpy(), bucket=rows["bucket_index"].to_numpy(),
+            balance=rows["balance_value"].to_numpy(), undrawn=rows["undrawn"].to_numpy(),
+            card=rows["card"].to_numpy(zero_copy_only=False),
+            product=_codes(rows["product"], self.product_index),
+            remaining=rows["remaining"].to_numpy().astype(np.int64), borrower=rows["borrower_key"].to_numpy(),
+            business=rows["business"].to_numpy(zero_copy_only=False), observation=observation, carry=carry)
+        rule_text = _apply_inputs(self.con, m, key, inputs)
+        horizon = int(m.remaining.max()) if len(key) else 12
+        window = markov.window_counts(self.count_months, self.tensor, as_of, config.setting("pd_window_months"))
+        curves = markov.pd_curves(window, max(horizon, 12))
+        lgd = markov.lgd_by_product(self.lgd_inputs, as_of, self.products)
+        out = tiers.classify(m, curves, lgd, self.policy)
+        if state is None:
+            self.last_tier[key] = out.tier
+            self.prev_restructured[key] = restructured
+        return _table(rows, as_of, out, observation, carry, rule_text)
+
+    def run(self, on_month: Callable[[dt.date, pa.Table], None], inputs: OfficerInputs | None = None) -> None:
+        """Every month-end up to `until` in order; officer inputs at `until` only. The rows of all month-ends are
+        read in one pass first (one join instead of one per month-end), into a temporary table of this cursor."""
+        if not self.months:
+            return
+        self.con.execute("CREATE OR REPLACE TEMP TABLE lw_engine_rows AS " + queries(SQL)["month_loans"],
+                         self._params(self.months[0], self.months[-1]))
+        self._prefetched = True
+        try:
+            for as_of in self.months:
+                on_month(as_of, self.month(as_of, inputs if as_of == self.until else None))
+        finally:
+            self._prefetched = False
+            self.con.execute("DROP TABLE IF EXISTS temp.lw_engine_rows")
+
+
+def _codes(column: pa.ChunkedArray, index: dict[str, int]) -> np.ndarray:
+    if len(column) == 0:
+        return np.zeros(0, dtype=np.int64)
+    encoded = column.combine_chunks().dictionary_encode()
+    lookup = np.array([index[v] for v in encoded.dictionary.to_pylist()], dtype=np.int64)
+    return lookup[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _apply_inputs(con, m: tiers.LoanMonth, key: np.ndarray, inputs: OfficerInputs | None) -> dict[int, str]:
+    """Fill m.override / m.watch / m.sicr from the officers' inputs; {position: rule text} of the overrides."""
+    if inputs is None or inputs.empty:
+        return {}
+    ids: set[str] = set(inputs.watch_list)
+    for df in (inputs.overrides, inputs.pd_ratio):
+        if df is not None:
+            ids |= set(df["loan_id"])
+    keys = run(con, SQL, "loan_keys", loan_ids=sorted(ids))
+    pos_of_key = {int(k): i for i, k in enumerate(key)}
+    pos = {lid: pos_of_key.get(int(k)) for lid, k in zip(keys["loan_id"], keys["loan_key"])}
+    texts: dict[int, str] = {}
+    if inputs.overrides is not None and not inputs.overrides.empty:
+        m.override = np.full(len(key), -1, dtype=np.int8)
+        for r in inputs.overrides.itertuples(index=False):
+            if r.tier not in tiers.TIERS:
+                raise ValueError(f"override tier must be one of {', '.join(tiers.TIERS)}, got {r.tier!r}")
+            i = pos.get(r.loan_id)
+            if i is not None and tiers.TIERS.index(r.tier) > m.override[i]:
+                m.override[i] = tiers.TIERS.index(r.tier)
+                texts[i] = f"override: {r.reason}"
+    if inputs.watch_list:
+        m.watch = np.zeros(len(key), bool)
+        m.watch[[pos[x] for x in inputs.watch_list if pos.get(x) is not None]] = True
+    if inputs.pd_ratio is not None and not inputs.pd_ratio.empty:
+        multiple = config.setting("sicr_pd_multiple")
+        m.sicr = np.zeros(len(key), bool)
+        for r in inputs.pd_ratio.itertuples(index=False):
+            i = pos.get(r.loan_id)
+            if i is not None and r.pd_origination > 0 and r.pd_now >= multiple * r.pd_origination:
+                m.sicr[i] = True
+    return texts
+
+
+def _table(rows: pa.Table, as_of: dt.date, out: tiers.Classified, observation: np.ndarray, carry: np.ndarray,
+           rule_text: dict[int, str]) -> pa.Table:
+    rules = list(tiers.RULES)
+    rule = out.rule.astype(np.int32)
+    for i, text in rule_text.items():
+        if out.rule[i] == tiers.R_OVER:
+            if text not in rules:
+                rules.append(text)
+            rule[i] = rules.index(text)
+    n = len(rows)
+    return pa.table({
+        "loan_id": rows["loan_id"], "loan_key": rows["loan_key"], "product": rows["product"],
+        "region": rows["region"], "branch": rows["branch"],
+        "as_of": pa.array(np.full(n, np.datetime64(as_of, "D")), pa.date32()),
+        "balance": rows["balance"], "dpd": rows["dpd"], "bucket": rows["bucket"],
+        "tier": pa.DictionaryArray.from_arrays(pa.array(out.tier.astype(np.int32)), pa.array(tiers.TIERS))
+        .cast(pa.string()),
+        "rule": pa.DictionaryArray.from_arrays(pa.array(rule), pa.array(rules)).cast(pa.string()),
+        "stage": pa.array(out.stage.astype(np.int8)), "pd": pa.array(out.pd), "lgd": pa.array(out.lgd),
+        "ead": pa.array(out.ead), "ecl": pa.array(out.ecl), "observation": pa.array(observation),
+        "carry": pa.array(np.asarray(carry, dtype=np.int8))})
+
+
+def loan_class(con: duckdb.DuckDBPyConnection, months: Iterable[dt.date], from_summary: bool,
+               inputs: OfficerInputs | None = None) -> pa.Table:
+    """Per loan rows (COLUMNS) at the month-ends asked for, walking history from its start."""
+    wanted = sorted(set(months))
+    walker = Walker(con, wanted[-1], from_summary)
+    parts: list[pa.Table] = []
+    walker.run(lambda as_of, t: parts.append(t) if as_of in wanted else None, inputs)
+    return pa.concat_tables(parts) if parts else empty_table()
+
+
+def empty_table() -> pa.Table:
+    return pa.table({"loan_id": pa.array([], pa.string()), "loan_key": pa.array([], pa.int64()),
+                     "product": pa.array([], pa.string()), "region": pa.array([], pa.string()),
+                     "branch": pa.array([], pa.string()), "as_of": pa.array([], pa.date32()),
+                     "balance": pa.array([], pa.decimal128(18, 2)), "dpd": pa.array([], pa.int32()),
+                     "bucket": pa.array([], pa.string()), "tier": pa.array([], pa.string()),
+                     "rule": pa.array([], pa.string()), "stage": pa.array([], pa.int8()),
+                     "pd": pa.array([], pa.float64()), "lgd": pa.array([], pa.float64()),
+                     "ead": pa.array([], pa.float64()), "ecl": pa.array([], pa.float64()),
+                     "observation": pa.array([], pa.bool_()), "carry": pa.array([], pa.int8())})

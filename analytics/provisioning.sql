@@ -1,0 +1,36 @@
+-- name: month_loans
+-- the open loans at the month-ends $first..$last with what the five-tier / IFRS 9 engine needs; keys are row
+-- numbers of loans and borrowers (stable within one store generation); money in the loans' currency
+WITH source AS (
+    SELECT l.rowid AS loan_key, b.rowid AS borrower_key, p.as_of, p.loan_id, p.balance, p.dpd, p.bucket,
+           p.restructured, coalesce(p.credit_limit, l.credit_limit) AS credit_limit, l.product, l.region, l.branch,
+           l.product_type, l.origination_date, l.maturity_date, l.term_months, b.borrower_type
+    FROM performance p JOIN loans l USING (loan_id) JOIN borrowers b ON b.borrower_id = l.borrower_id
+    WHERE p.as_of BETWEEN $first AND $last AND p.bucket NOT IN ('charged_off', 'paid_off')
+), cleaned AS (
+    SELECT as_of, loan_key, borrower_key, loan_id, balance, dpd, bucket, restructured, product, region, branch,
+           list_position($buckets::VARCHAR[], bucket) - 1                        AS bucket_index,
+           product = 'card' OR product_type = 'revolving'                        AS card,
+           borrower_type = 'business'                                           AS business,
+           balance::DOUBLE                                                      AS balance_value,
+           greatest(coalesce(credit_limit, 0) - balance, 0)::DOUBLE             AS undrawn,
+           -- months from this month-end to maturity (origination + term when no maturity date), at least 1
+           greatest(coalesce(datediff('month', as_of, last_day(coalesce(maturity_date,
+                    CAST(origination_date + to_months(term_months) AS DATE)))), $default_life), 1) AS remaining
+    FROM source
+)
+SELECT * FROM cleaned ORDER BY as_of, loan_key;
+
+-- name: key_range
+-- sizes of the key spaces (largest row number + 1) and the products, for the engine's state arrays
+SELECT (SELECT coalesce(max(rowid), -1) + 1 FROM loans) AS loans,
+       (SELECT coalesce(max(rowid), -1) + 1 FROM borrowers) AS borrowers,
+       (SELECT list(DISTINCT product ORDER BY product) FROM loans) AS products;
+
+-- name: month_ends
+-- month-ends with performance rows up to $until, ascending
+SELECT DISTINCT as_of FROM performance WHERE as_of <= $until ORDER BY as_of;
+
+-- name: loan_keys
+-- loan_key -> loan_id for the officer's inputs (overrides, watch list)
+SELECT rowid AS loan_key, loan_id FROM loans WHERE list_contains($loan_ids::VARCHAR[], loan_id);

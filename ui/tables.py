@@ -1,0 +1,35 @@
+"""Tables shown on more than one page: columns picked, values in words, headers translated, numbers localised."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui import i18n
+from ui.i18n import t
+
+LOAN_COLUMNS = ("loan_id", "borrower_id", "product", "branch", "officer", "dpd", "bucket", "balance",
+                "overdue_amount", "last_action_date", "last_channel", "last_outcome", "last_agent")
+
+
+def delinquent_loans(df: pd.DataFrame, currency: str, hide: tuple[str, ...] = ()) -> None:
+    """The list from analytics.worklists.delinquent_loans, in its order (worst first), without the `hide` columns
+    (those every row shares, such as the officer on an officer's own list)."""
+    columns = [c for c in LOAN_COLUMNS if c not in hide]
+    kinds = {"product": "product", "bucket": "bucket", "last_channel": "channel", "last_outcome": "outcome"}
+    shown = i18n.localise(df[columns], {c: k for c, k in kinds.items() if c in columns})
+    money = dict(format="localized")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "loan_id": st.column_config.TextColumn(t("tables.loan_id")),
+        "borrower_id": st.column_config.TextColumn(t("tables.borrower_id")),
+        "product": st.column_config.TextColumn(t("common.product")),
+        "branch": st.column_config.TextColumn(t("common.branch")),
+        "officer": st.column_config.TextColumn(t("tables.officer")),
+        "dpd": st.column_config.NumberColumn(t("tables.dpd"), format="%d"),
+        "bucket": st.column_config.TextColumn(t("tables.bucket")),
+        "balance": st.column_config.NumberColumn(t("tables.balance", currency=currency), **money),
+        "overdue_amount": st.column_config.NumberColumn(t("tables.overdue", currency=currency), **money),
+        "last_action_date": st.column_config.DateColumn(t("tables.last_action_date"), format="YYYY-MM-DD"),
+        "last_channel": st.column_config.TextColumn(t("tables.last_channel")),
+        "last_outcome": st.column_config.TextColumn(t("tables.last_outcome")),
+        "last_agent": st.column_config.TextColumn(t("tables.last_agent")),
+    })
