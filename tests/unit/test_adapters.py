@@ -1,7 +1,6 @@
 """Real-data adapters: Taiwan credit-card panel and LendingClub, on hand-made files and on the real files."""
 from __future__ import annotations
 
-import base64
 import gzip
 import io
 import os
@@ -18,30 +17,21 @@ from data import store, workflow
 from data.adapters.lendingclub import import_lendingclub
 from data.adapters.taiwan import import_taiwan
 from data.errors import DataError
+from tests.conftest import TEST_KEY, reset_caches
 
 REPO = Path(__file__).resolve().parents[2]
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
-TEST_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 needs_real = pytest.mark.skipif(not REAL.exists(), reason=f"real data sets not found at {REAL}")
 
 
 def _reset() -> None:
-    for r in store._readers.values():
-        r.close()
-    store._readers.clear()
-    workflow.engine.cache_clear()
+    reset_caches()
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    h = tmp_path / "home"
-    monkeypatch.setenv("LOANWATCH_HOME", str(h))
-    monkeypatch.setenv("LOANWATCH_SECRET_KEY", TEST_KEY)
-    monkeypatch.setenv("LOANWATCH_SECRETS_FILE", str(tmp_path / "secrets.toml"))
-    monkeypatch.delenv("LOANWATCH_WORKFLOW_URL", raising=False)
-    _reset()
-    yield h
-    _reset()
+@pytest.fixture
+def home(isolated_home):
+    """This module's name for the per-test workspace of tests/conftest.py."""
+    return isolated_home
 
 
 def rows(sql: str) -> list[tuple]:

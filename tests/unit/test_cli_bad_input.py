@@ -2,7 +2,6 @@
 and the published store left exactly as it was."""
 from __future__ import annotations
 
-import base64
 import gzip
 import os
 import subprocess
@@ -12,29 +11,20 @@ from pathlib import Path
 import pytest
 
 from data import importers, store, workflow
+from tests.conftest import TEST_KEY, reset_caches
 
 REPO = Path(__file__).resolve().parents[2]
-TEST_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 HEADER = "loan_id,as_of,balance,dpd,bucket\n"
 
 
 def _reset() -> None:
-    for r in store._readers.values():
-        r.close()
-    store._readers.clear()
-    workflow.engine.cache_clear()
+    reset_caches()
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    h = tmp_path / "home"
-    monkeypatch.setenv("LOANWATCH_HOME", str(h))
-    monkeypatch.setenv("LOANWATCH_SECRET_KEY", TEST_KEY)
-    monkeypatch.setenv("LOANWATCH_SECRETS_FILE", str(tmp_path / "secrets.toml"))
-    monkeypatch.delenv("LOANWATCH_WORKFLOW_URL", raising=False)
-    _reset()
-    yield h
-    _reset()
+@pytest.fixture
+def home(isolated_home):
+    """This module's name for the per-test workspace of tests/conftest.py."""
+    return isolated_home
 
 
 @pytest.fixture

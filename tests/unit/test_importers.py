@@ -1,7 +1,6 @@
 """Importers: validation before anything is written (rows, columns, problems pinned), upsert, PII at rest."""
 from __future__ import annotations
 
-import base64
 import gzip
 import os
 import signal
@@ -16,29 +15,19 @@ import sqlalchemy as sa
 
 from data import importers, pii, store, workflow
 from data.errors import DataError, UsageError
+from tests.conftest import TEST_KEY, reset_caches
 
 REPO = Path(__file__).resolve().parents[2]
-TEST_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 
 
 def _reset() -> None:
-    for r in store._readers.values():
-        r.close()
-    store._readers.clear()
-    workflow.engine.cache_clear()
+    reset_caches()
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    """Own LOANWATCH_HOME, fixed test key and secrets file per test; caches cleared before and after."""
-    h = tmp_path / "home"
-    monkeypatch.setenv("LOANWATCH_HOME", str(h))
-    monkeypatch.setenv("LOANWATCH_SECRET_KEY", TEST_KEY)
-    monkeypatch.setenv("LOANWATCH_SECRETS_FILE", str(tmp_path / "secrets.toml"))
-    monkeypatch.delenv("LOANWATCH_WORKFLOW_URL", raising=False)
-    _reset()
-    yield h
-    _reset()
+@pytest.fixture
+def home(isolated_home):
+    """This module's name for the per-test workspace of tests/conftest.py."""
+    return isolated_home
 
 
 def write(path: Path, text: str) -> Path:
