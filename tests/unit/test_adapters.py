@@ -17,7 +17,7 @@ from data import store, workflow
 from data.adapters.lendingclub import import_lendingclub
 from data.adapters.taiwan import import_taiwan
 from data.errors import DataError
-from tests.conftest import TEST_KEY, reset_caches
+from tests.conftest import reset_caches
 
 REPO = Path(__file__).resolve().parents[2]
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"

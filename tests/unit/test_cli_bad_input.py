@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from data import importers, store, workflow
-from tests.conftest import TEST_KEY, reset_caches
+from tests.conftest import reset_caches
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = "loan_id,as_of,balance,dpd,bucket\n"

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from data import importers, pii, store, workflow
 from data.errors import DataError, UsageError
 from data.export import export_table
-from tests.conftest import TEST_KEY, reset_caches
+from tests.conftest import reset_caches
 
 
 

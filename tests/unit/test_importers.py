@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from data import importers, pii, store, workflow
 from data.errors import DataError, UsageError
-from tests.conftest import TEST_KEY, reset_caches
+from tests.conftest import reset_caches
 
 REPO = Path(__file__).resolve().parents[2]
 
