@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics import summaries
@@ -75,12 +76,23 @@ def migration(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_mont
     start, stop = summaries.resolve(con, from_month), summaries.resolve(con, to_month)
     if start >= stop:
         raise ValueError(f"the month-end {stop} is not after {start}")
+    values = {"by": by, "from": start, "to": stop, **params(filters)}
     with summaries.tables(con, ["loan_class", "closures"], start, stop, filters, [start, stop]):
-        df = summaries.frame(con, SQL, "migration", by=by, **{"from": start, "to": stop}, **params(filters))
+        a, b, c = (summaries.arrays(con, SQL, f"migration_{n}", **values) for n in ("start", "finish", "closed"))
     states = list(TIERS) if by == "tier" else ["1", "2", "3"]
-    order = {s: i for i, s in enumerate(states + ["charged_off", "paid_off"])}
-    df = df.sort_values(["from_state", "to_state"], key=lambda s: s.map(order)).reset_index(drop=True)
-    df["loans"] = df["loans"].astype("int64")
+    targets = states + ["charged_off", "paid_off"]
+    # loan keys are dense row numbers: align the two month-ends by position instead of joining them
+    size = 1 + max([int(x["loan_key"].max()) for x in (a, b, c) if len(x["loan_key"])] or [0])
+    to = np.full(size, -1, dtype=np.int16)
+    to[c["loan_key"]] = len(states) + c["code"]
+    to[b["loan_key"]] = b["code"]
+    moved = to[a["loan_key"]]
+    seen = moved >= 0                                    # a loan neither observed at `to` nor closed is left out
+    cell = a["code"][seen].astype(np.int64) * len(targets) + moved[seen]
+    loans = np.bincount(cell, minlength=len(states) * len(targets))
+    balance = np.bincount(cell, weights=a["balance"][seen], minlength=len(states) * len(targets))
+    df = pd.DataFrame([(states[i // len(targets)], targets[i % len(targets)], int(loans[i]), float(balance[i]))
+                       for i in np.flatnonzero(loans)], columns=["from_state", "to_state", "loans", "balance"])
     col = "loans" if weight == "count" else "balance"
     total = df.groupby("from_state")[col].transform("sum")
     df["share"] = (df[col] / total.where(total != 0)).astype(float).fillna(0.0)

@@ -21,30 +21,34 @@ WHERE l.as_of = $as_of
   AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
 GROUP BY l.tier, l.stage, l.product;
 
--- name: migration
--- loans and balance (at $from) moving from tier (or stage when $by = 'stage') at month-end $from to the tier
--- (stage) at month-end $to; a loan closed in between goes to charged_off / paid_off, one not observed at $to
--- (and not closed) is left out
-WITH start AS (
-    SELECT l.loan_key, CASE WHEN $by = 'stage' THEN l.stage::VARCHAR ELSE l.tier END AS from_state, l.balance
-    FROM summary_loan_class l
-    WHERE l.as_of = $from
-      AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
-      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
-      AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
-), finish AS (
-    SELECT loan_key, CASE WHEN $by = 'stage' THEN stage::VARCHAR ELSE tier END AS to_state
-    FROM summary_loan_class WHERE as_of = $to
-), closed AS (
-    SELECT loan_key, state AS to_state FROM summary_closures WHERE as_of > $from AND as_of <= $to
-), moves AS (
-    SELECT s.from_state, coalesce(f.to_state, c.to_state) AS to_state, s.balance
-    FROM start s LEFT JOIN finish f USING (loan_key) LEFT JOIN closed c USING (loan_key)
-)
-SELECT from_state, to_state, count(*) AS loans, sum(balance)::DOUBLE AS balance
-FROM moves
-WHERE to_state IS NOT NULL
-GROUP BY ALL;
+-- name: migration_start
+-- the open loans at month-end $from under the filters: loan_key, state code (tier 0-4 in TIERS order, or stage
+-- 1-3 as 0-2 when $by = 'stage') and balance at $from
+SELECT l.loan_key,
+       (CASE WHEN $by = 'stage' THEN l.stage - 1
+             ELSE list_position(['normal', 'special_mention', 'substandard', 'doubtful', 'loss'], l.tier) - 1
+        END)::TINYINT AS code,
+       l.balance::DOUBLE AS balance
+FROM summary_loan_class l
+WHERE l.as_of = $from
+  AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+  AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+  AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch));
+
+-- name: migration_finish
+-- every open loan at month-end $to: loan_key and state code as in migration_start
+SELECT loan_key,
+       (CASE WHEN $by = 'stage' THEN stage - 1
+             ELSE list_position(['normal', 'special_mention', 'substandard', 'doubtful', 'loss'], tier) - 1
+        END)::TINYINT AS code
+FROM summary_loan_class
+WHERE as_of = $to;
+
+-- name: migration_closed
+-- loans closed after $from and by $to: loan_key and 0 = charged_off, 1 = paid_off
+SELECT loan_key, (CASE state WHEN 'charged_off' THEN 0 ELSE 1 END)::TINYINT AS code
+FROM summary_closures
+WHERE as_of > $from AND as_of <= $to;
 
 -- name: npl_movement
 -- NPL movement per month-end in ($from, $to] (terms defined in summaries.sql build_npl_movement), DECIMAL

@@ -74,6 +74,12 @@ def frame(con: duckdb.DuckDBPyConnection, sql_file: str, name: str, **values) ->
     return con.execute(text, _used(text, values)).df()
 
 
+def arrays(con: duckdb.DuckDBPyConnection, sql_file: str, name: str, **values) -> dict:
+    """A named query's result as {column: numpy array} (parameters as in `execute`)."""
+    text = queries(sql_file)[name]
+    return con.execute(text, _used(text, values)).fetchnumpy()
+
+
 def _create(con: duckdb.DuckDBPyConnection, name: str, values: dict) -> None:
     text = queries(SQL)[f"build_{name}"]
     con.execute(f"CREATE TABLE summary_{name} AS {text}", _used(text, values))
