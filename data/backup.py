@@ -175,6 +175,8 @@ def _publish(duckdb_file: Path) -> str:
             if table in ours:                  # a name from the catalog of our own schema, never user text
                 con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM restored.main.{table}")
         con.execute("DETACH restored")
+        from analytics.summaries import build as build_summaries   # the monthly summaries pages read
+        build_summaries(con)
     return store.current_path().name
 
 
