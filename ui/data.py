@@ -175,3 +175,21 @@ def staff_scope(user, role: str) -> Scope | None:
     if user.staff_code:
         return Scope(officer=user.staff_code) if role == "credit_officer" else Scope(agent=user.staff_code)
     return Scope(branch=user.branch) if user.branch else None
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=512)
+def _call(_con, generation: str, module: str, name: str, args: tuple, kwargs: tuple):
+    import importlib
+    fn = importlib.import_module(module)
+    for part in name.split("."):
+        fn = getattr(fn, part)
+    return fn(_con, *args, **dict(kwargs))
+
+
+def get(fn, b: Book, *args, **kwargs):
+    """`fn(con, *args, **kwargs)` for any core function that reads the analytical store, cached per generation
+    and arguments (which must be hashable by Streamlit: dates, strings, numbers, Filters, Scope, tuples).
+
+        trend = data.get(kpis.kpi_trend, book, as_of, months=24, filters=flt)
+    """
+    return _call(b.con, b.generation, fn.__module__, fn.__qualname__, args, tuple(sorted(kwargs.items())))

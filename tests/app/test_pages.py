@@ -1,192 +1,44 @@
 """Every page, for every demo role, through Streamlit's AppTest; the shell (as-of, filters, language, home pages);
-the login gate; pages only render."""
+the login gate; pages only render. Each page's own check lives in its tests/app/test_<page>_page.py module."""
 from __future__ import annotations
 
-import datetime as dt
-import json
+import importlib
 import os
 import re
 from pathlib import Path
 
-import base64
-
 import bcrypt
-import numpy as np
 import pytest
 import sqlalchemy as sa
-from streamlit.testing.v1 import AppTest
 
 import config
 from analytics import delinquency, population, portfolio, worklists
 from analytics.filters import Filters
 from analytics.worklists import Scope
-from data import store, workflow
+from data import workflow
+from tests.app.helpers import ROOT, UNEXPECTED, app, chart_specs, cursor, metrics, ok, shows_no_data
+from tests.app.test_delinquency_page import check_delinquency
+from tests.app.test_overview_page import check_overview
 from tests.workspace import DEMO_USERS
 from ui import auth, i18n, nav
 
 pytestmark = pytest.mark.app
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 PAGES_DIR = ROOT / "app_pages"
 # where each demo user lands after login (ui/nav.py home_for)
 HOMES = {"admin": "Portfolio overview", "risk": "Delinquency", "exec": "Portfolio overview", "validator": "Models",
          "officer": "My portfolio", "collector": "My queue"}
-UNEXPECTED = i18n.t("common.unexpected_error", "en")
 
 
-def app(username: str | None = None, roles: list[str] | None = None, lang: str | None = None,
-        script: str = APP) -> AppTest:
-    """The app with a signed-in user in session state (skips the form, as a remembered login would)."""
-    at = AppTest.from_file(script, default_timeout=30)
-    if username:
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = username
-        at.session_state["name"] = username.title()
-        at.session_state["roles"] = roles
-    if lang:
-        at.session_state["lang"] = lang
-    return at
+def _page_checks() -> dict:
+    """Each page's check lives beside its own tests, in a tests/app/test_*.py module's PAGE_CHECKS."""
+    checks = {}
+    for path in sorted(Path(__file__).parent.glob("test_*.py")):
+        if path.stem != "test_pages":
+            checks.update(getattr(importlib.import_module(f"tests.app.{path.stem}"), "PAGE_CHECKS", {}))
+    return checks
 
 
-def ok(at: AppTest) -> AppTest:
-    """No exception, and no unexpected error caught by ui.shell.run either."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert UNEXPECTED not in [e.value for e in at.error]
-    return at
-
-
-def shows_no_data(at: AppTest) -> bool:
-    return (not at.metric and not at.get("plotly_chart") and not at.dataframe
-            and "Portfolio overview" not in [t.value for t in at.title])
-
-
-def chart_specs(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-
-
-def values(v) -> list:
-    """A data array of a figure spec as a list (plotly sends numeric arrays base64-encoded)."""
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
-        return a.reshape([int(n) for n in str(v["shape"]).split(",")]).tolist() if "shape" in v else a.tolist()
-    return list(v)
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def cursor(home: Path):
-    return store.reader(home).cursor()
-
-
-# ---- one check per page: its main elements, with at least one figure pinned to the core -------------------
-
-def check_overview(at: AppTest, home: Path, month: dt.date | None = None, filters: Filters | None = None) -> None:
-    summary = portfolio.book_summary(cursor(home), month, filters)
-    as_of = f"{summary['as_of']:%Y-%m-%d}"
-    assert [t.value for t in at.title] == ["Portfolio overview"]
-    shown = metrics(at)
-    assert list(shown) == ["Open loans", "Outstanding balance", "30+ DPD balance rate", "90+ DPD balance rate"]
-    assert int(shown["Open loans"].replace(",", "")) == summary["open_loans"] > 0
-    assert shown["Outstanding balance"] == i18n.money(summary["outstanding_balance"], summary["currency"], "en")
-    assert shown["30+ DPD balance rate"] == i18n.percent(summary["dpd30_rate_balance"], lang="en")
-    assert any(c.value.startswith(f"Month-end {as_of} · ") for c in at.main.caption)
-    buckets, products = chart_specs(at)
-    assert [x for trace in buckets["data"] for x in trace["x"]] == list(config.BUCKETS)
-    assert buckets["layout"]["title"]["text"] == "Balance by delinquency bucket"
-    assert products["layout"]["title"]["text"] == "Balance by product"
-    assert all(as_of in f["layout"]["title"]["subtitle"]["text"] for f in (buckets, products))
-    unit = f"({summary['currency']} "
-    assert buckets["layout"]["yaxis"]["title"]["text"].startswith(f"Outstanding balance {unit}")
-    assert buckets["layout"]["yaxis2"]["title"]["text"].startswith(f"Delinquent balance {unit}")
-    assert buckets["layout"]["xaxis2"]["title"]["text"] == "Days past due (bucket)"
-    assert products["layout"]["xaxis"]["title"]["text"].startswith(f"Outstanding balance {unit}")
-    assert buckets["layout"]["template"]["layout"]["paper_bgcolor"] == "white"    # plotly_white, not Streamlit's
-
-
-def check_delinquency(at: AppTest, home: Path, month: dt.date | None = None, filters: Filters | None = None) -> None:
-    con = cursor(home)
-    trend = delinquency.delinquency_trend(con, month, filters)
-    now = trend.iloc[-1]
-    as_of = f"{now['as_of']:%Y-%m-%d}"
-    assert [t.value for t in at.title] == ["Delinquency"]
-    shown = metrics(at)
-    assert list(shown) == ["30+ DPD balance rate", "90+ DPD balance rate", "Loans 30+ DPD", "Loans 90+ DPD"]
-    assert shown["30+ DPD balance rate"] == i18n.percent(now["dpd30_rate_balance"], lang="en")
-    assert shown["Loans 90+ DPD"] == i18n.number(now["dpd90_loans"], lang="en")
-    rates, mix, heat = chart_specs(at)
-    assert rates["layout"]["title"]["text"] == "30+ and 90+ delinquency rates"
-    assert values(rates["data"][0]["y"])[-1] == pytest.approx(now["dpd30_rate_balance"])
-    assert len(rates["data"][0]["x"]) == len(trend) == len(portfolio.available_months(con)[:len(trend)])
-    assert mix["layout"]["title"]["text"] == "Delinquent balance by bucket over time"
-    assert mix["layout"]["barmode"] == "stack" and [t["name"] for t in mix["data"]] == list(config.BUCKETS[1:])
-    assert f"at {as_of}" in mix["layout"]["title"]["subtitle"]["text"]
-    months = portfolio.available_months(con)
-    prev = months[months.index(now["as_of"]) - 1]
-    matrix = delinquency.roll_rate_matrix(delinquency.roll_rates_long(con, prev, now["as_of"], filters=filters))
-    assert heat["layout"]["title"]["text"] == "Transition matrix: where loans moved in the month"
-    assert values(heat["data"][0]["z"])[0] == pytest.approx(list(matrix.iloc[0]))        # the current row
-    assert f"month-end {prev:%Y-%m-%d} found in each state at {as_of}" in heat["layout"]["title"]["subtitle"]["text"]
-
-
-def check_models(at: AppTest, home: Path) -> None:
-    pop = population.behaviour_population(cursor(home))
-    assert [t.value for t in at.title] == ["Models"]
-    assert any("not built yet" in i.value for i in at.info)                       # says plainly what this is
-    shown = metrics(at)
-    assert shown["Population at month-end"] == i18n.number(pop["loans"].iloc[-1], lang="en")
-    assert shown["Mature observation months"] == f"{pop.mature.sum()} / {len(pop)}"
-    # the test book has 12 month-ends: no observation month has its 12-month window yet, and the page says so
-    assert not pop.mature.any() and "Bad rate (no mature month yet)" in shown
-    first_ready = population.maturity_month(pop["as_of"].iloc[0])
-    assert any(f"{first_ready:%Y-%m-%d} or later" in w.value for w in at.warning)
-    bars, line = chart_specs(at)
-    assert values(bars["data"][0]["y"]) == pop["loans"].tolist()
-    assert line["layout"]["title"]["text"] == "Observed 12-month 90+ bad rate"
-    assert values(line["data"][1]["y"])[0] == pytest.approx(pop["bad_rate"].iloc[0])      # the incomplete series
-    assert at.dataframe[0].value["loans"].tolist() == pop["loans"].tolist()
-
-
-def _staff(username: str) -> str:
-    with workflow.engine().connect() as c:
-        return c.execute(sa.select(workflow.users.c.staff_code).where(workflow.users.c.username == username)).scalar()
-
-
-def check_my_portfolio(at: AppTest, home: Path) -> None:
-    scope = Scope(officer=_staff("officer"))
-    con = cursor(home)
-    summary = worklists.scope_summary(worklists.scope_buckets(con, scope))
-    late = worklists.delinquent_loans(con, scope)
-    assert [t.value for t in at.title] == ["My portfolio"]
-    assert any(f"loans whose officer is {scope.officer}" in c.value for c in at.main.caption)
-    shown = metrics(at)
-    assert shown["My open loans"] == i18n.number(summary["open_loans"], lang="en") and summary["open_loans"] > 0
-    assert shown["Delinquent loans"] == i18n.number(summary["delinquent_loans"], lang="en")
-    (bars,) = chart_specs(at)
-    assert sum(sum(values(t["customdata"])) for t in bars["data"]) == summary["open_loans"]
-    assert len(late) == summary["delinquent_loans"] > 0
-    assert at.dataframe[0].value["loan_id"].tolist() == late["loan_id"].tolist()
-
-
-def check_my_queue(at: AppTest, home: Path) -> None:
-    scope = Scope(agent=_staff("collector"))
-    queue = worklists.delinquent_loans(cursor(home), scope)
-    assert [t.value for t in at.title] == ["My queue"]
-    assert len(queue) > 0 and metrics(at)["Loans in queue"] == i18n.number(len(queue), lang="en")
-    shown = at.dataframe[0].value
-    assert shown["loan_id"].tolist() == queue["loan_id"].tolist()                  # DPD, then balance, descending
-    assert shown["dpd"].tolist() == sorted(shown["dpd"], reverse=True)
-    assert set(queue["last_agent"]) == {scope.agent}
-
-
-# pages of the admin / personal-data work: their checks live beside their own tests
-from tests.app.test_admin_pages import PAGE_CHECKS as ADMIN_PAGE_CHECKS  # noqa: E402
-
-
-PAGE_CHECKS = {"app_pages/overview.py": check_overview, "app_pages/delinquency.py": check_delinquency,
-               "app_pages/models.py": check_models, "app_pages/my_portfolio.py": check_my_portfolio,
-               "app_pages/my_queue.py": check_my_queue, **ADMIN_PAGE_CHECKS}
+PAGE_CHECKS = _page_checks()
 CASES = [pytest.param(p.path, user, id=f"{Path(p.path).stem}-{user}") for p in nav.PAGES for user in DEMO_USERS]
 
 
