@@ -98,7 +98,7 @@ def page(context, server):
     """A fresh page with no cookies and no stored state (so no remembered login), sized like an office monitor."""
     context.clear_cookies()
     p = context.new_page()
-    p.set_default_timeout(30_000)
+    p.set_default_timeout(60_000)          # generous: CI machines run the suite under load
     p.goto(f"{server}/_stcore/health")                    # same origin: clear what the last test stored
     p.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
     yield p

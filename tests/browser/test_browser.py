@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from analytics import delinquency, portfolio, worklists
 from analytics.filters import Filters
@@ -145,7 +146,7 @@ def check_home(page, username: str, summary: dict, con, demo) -> None:
 def test_demo_user_logs_in_and_lands_on_their_home_page(page, server, summary, con, demo, artifacts, username):
     log_in(page, server, username, f"{username}-demo")
     wait_for_page(page, HOMES[username], charts=0 if username == "collector" else 1)
-    assert page.get_by_role("textbox", name="Password").count() == 0          # the form is gone
+    expect(page.get_by_role("textbox", name="Password")).to_have_count(0)     # the form is gone (retries)
     check_home(page, username, summary, con, demo)
     sidebar = page.locator(SIDEBAR)
     assert sidebar.get_by_text(i18n.label("role", DEMO_USERS[username], "en")).count() >= 1
@@ -254,7 +255,7 @@ def test_login_is_remembered_across_a_reload(page, server):
     wait_for_page(page, "My portfolio", charts=1)
     page.reload()
     wait_for_page(page, "My portfolio", charts=1)
-    assert page.get_by_role("textbox", name="Password").count() == 0
+    expect(page.get_by_role("textbox", name="Password")).to_have_count(0)
 
 
 def test_logout_returns_to_the_login_form(page, server, artifacts):
