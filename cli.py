@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 
 from data.errors import DataError, UsageError
@@ -59,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--reveal", action="store_true", help="write personal data in clear (audited)")
 
     r = sub.add_parser("report", help="print a report as CSV or JSON to standard output")
-    r.add_argument("name", choices=["kpis", "buckets", "roll-rates", "vintage", "classification", "stages", "ecl"])
+    r.add_argument("name", choices=["kpis", "buckets", "roll-rates", "vintage", "classification", "stages", "ecl",
+                                    "alerts", "reviews", "signal-quality", "collections", "ptp"])
     r.add_argument("--as-of", type=_month,
                    help="month-end YYYY-MM (kpis, buckets, classification, stages, ecl; default the latest)")
     r.add_argument("--from", dest="from_month", type=_month, help="first month-end of the range (roll-rates)")
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--metric", choices=["ever30", "ever60", "ever90", "charged_off"], default="ever30",
                    help="vintage: ever more than 30/60/90 DPD, or charged off")
     r.add_argument("--by", choices=["month", "quarter"], default="month", help="vintage: origination cohorts")
-    r.add_argument("--detail", action="store_true", help="classification, stages, ecl: one row per loan")
+    r.add_argument("--detail", action="store_true", help="classification, stages, ecl: one row per loan; ptp: one row per promise")
     r.add_argument("--product", action="append", default=[], help="only this product (repeatable)")
     r.add_argument("--region", action="append", default=[], help="only this region (repeatable)")
     r.add_argument("--branch", action="append", default=[], help="only this branch (repeatable)")
@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("action", choices=["verify"])
     _users_parser(sub)
     _models_parser(sub)
+    from signals.cli import add_parsers as _early_warning_parsers
+    _early_warning_parsers(sub, _month)
+    from collection.cli import add_parsers as _collections_parsers
+    _collections_parsers(sub, _month)
 
     b = sub.add_parser("backup", help="back up the published data and the workflow store to a .tar.gz")
     b.add_argument("--out", help="the backup file (default LOANWATCH_HOME/backups/loanwatch-backup-<time>.tar.gz)")

@@ -67,6 +67,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.name in ("alerts", "reviews", "signal-quality"):
+        from signals.cli import cmd_report_early_warning
+        return cmd_report_early_warning(args, _print_frame)
+    if args.name in ("collections", "ptp"):
+        from collection.cli import cmd_report_collections
+        return cmd_report_collections(args, _print_frame)
     from analytics import delinquency
     from analytics.filters import Filters
     from data import store
@@ -108,16 +114,19 @@ def _report_frame(con, args: argparse.Namespace, f):
     if args.name == "vintage":
         df = vintage.vintage_curves(con, args.metric, args.weight, args.by, f)
         return df[["cohort", "mob", "loans", "balance", "share"]]
+    from analytics import summaries
+    from data import overrides       # officers' stored overrides and watch list in force at the month-end
+    ovr, watch = overrides.inputs_at(summaries.resolve(con, args.as_of))
     if args.detail:
-        df = classification.loan_classification(con, args.as_of, f)
+        df = classification.loan_classification(con, args.as_of, f, overrides=ovr, watch_list=watch)
         cols = {"classification": ["loan_id", "dpd", "tier", "rule"], "stages": ["loan_id", "dpd", "tier", "stage"],
                 "ecl": ["loan_id", "stage", "pd", "lgd", "ead", "ecl"]}[args.name]
         return df[cols]
     if args.name == "classification":
-        return classification.tier_summary(con, args.as_of, f)[["tier", "loans", "balance"]]
+        return classification.tier_summary(con, args.as_of, f, ovr, watch)[["tier", "loans", "balance"]]
     if args.name == "stages":
-        return ecl.stage_summary(con, args.as_of, f)
-    return ecl.ecl_summary(con, args.as_of, "product", f)
+        return ecl.stage_summary(con, args.as_of, f, ovr, watch)
+    return ecl.ecl_summary(con, args.as_of, "product", f, ovr, watch)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -268,6 +277,10 @@ def cmd_models(args: argparse.Namespace) -> int:
 COMMANDS = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "report": cmd_report,
             "audit": cmd_audit, "users": cmd_users, "backup": cmd_backup, "restore": cmd_restore}
 COMMANDS.update(train=cmd_train, score=cmd_score, models=cmd_models)
+from signals.cli import COMMANDS as _EARLY_WARNING  # noqa: E402  daily, event
+COMMANDS.update(_EARLY_WARNING)
+from collection.cli import COMMANDS as _COLLECTIONS  # noqa: E402  collections
+COMMANDS.update(_COLLECTIONS)
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -60,6 +60,54 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("lockout_minutes", 15, "Minutes an account stays locked after too many failed logins."),
     Setting("idle_timeout_minutes", 30.0, "Minutes without a click after which a session is logged out "
             "(a remembered login of a user idle that long is refused too)."),
+    # Early-warning signals (signals/), alerts (data/alerts.py) and periodic reviews (data/reviews.py)
+    Setting("ew_first_missed_min_dpd", 1, "First missed payment: days past due now at least this, 0 a month before."),
+    Setting("ew_partial_share", 0.95, "Partial payment: paid in the month more than 0 but below this share of "
+            "the instalments due in the month."),
+    Setting("ew_score_drop_points", 50, "Bureau score down at least this many points ..."),
+    Setting("ew_score_drop_months", 3, "... from its highest in this many months before the latest pull."),
+    Setting("ew_inquiries_30d", 3, "New credit inquiries in 30 days at or above which the signal fires."),
+    Setting("ew_salary_months", 2, "Salary deposits stopped: this many month-ends in a row without a salary, "
+            "after one with a salary."),
+    Setting("ew_drain_share", 0.70, "Balance drained: deposit balance down by more than this share ..."),
+    Setting("ew_drain_months", 3, "... from its highest in this many month-ends before ..."),
+    Setting("ew_drain_min_balance", 2000.0, "... when that highest balance was at least this (yuan)."),
+    Setting("ew_utilisation", 0.90, "Revolving utilisation above this share of the limit."),
+    Setting("ew_unreachable_attempts", 3, "Phone unreachable: failed contact attempts since the last contact ..."),
+    Setting("ew_unreachable_days", 90, "... counted over this many days (calls, visits and the contact feed)."),
+    Setting("ew_model_target", "early_warning", "Model target whose champion's scores the PD signal reads."),
+    Setting("ew_pd_threshold", 0.30, "Early-warning PD at or above which the PD signal fires ..."),
+    Setting("ew_pd_multiple", 2.0, "... or at least this multiple of the month before ..."),
+    Setting("ew_pd_min_prev", 0.02, "... when the PD a month before was at least this."),
+    Setting("alert_due_days", "critical=1,high=3,medium=7,low=14", "Days to act on an alert, by severity."),
+    Setting("review_first_days", "consumer=30,card=90,sme=30,mortgage=60,*=30",
+            "First review (use of funds) within this many days of disbursement, by product ('*' any other)."),
+    Setting("review_cadence_months", (1, 3, 12), "Periodic review every this many months for high, medium and "
+            "low risk (high: Substandard or worse or a high PD; medium: Special mention or a medium PD)."),
+    Setting("review_pd_bands", (3, 10), "PD in percent from which a loan is medium and high risk for reviews."),
+    Setting("review_trigger_dpd", 60, "Interest more than this many days overdue triggers a review."),
+    Setting("review_triggered_days", 14, "Days to complete a triggered (ad hoc) review."),
+    Setting("review_lead_days", 30, "The daily run creates periodic reviews falling due within this many days."),
+    Setting("review_checklist", "consumer=income,employment,use_of_funds,contact;card=income,utilisation,contact;"
+            "sme=financials,site_visit,collateral,use_of_funds,guarantor;mortgage=income,collateral,insurance;"
+            "*=income,use_of_funds,contact", "Review checklist items by product ('*' any other; items ';'-separated "
+            "per product, ','-separated within).", ),
+    # Collections (collection/): risk for segmentation, queues, promises to pay, channel costs
+    Setting("collections_risk_target", "early_warning", "Model target whose champion's PD at the month-end is "
+            "an account's collection risk; without one, the book's roll-forward rate of its bucket x product."),
+    Setting("collections_roll_months", 12, "Month-to-month transitions (up to the month-end) that estimate the "
+            "fallback roll-forward rate."),
+    Setting("collections_agent_capacity", 200, "Accounts in an agent's queue at most (agents seeded from the "
+            "book's collection actions get this capacity)."),
+    Setting("ptp_grace_days", 2, "A promise to pay is judged on payments up to this many days after its date."),
+    Setting("ptp_tolerance", 0.01, "A promise is kept when net payments reach the promised amount less this "
+            "share of it."),
+    Setting("collection_channel_costs", "sms=0.05,app_push=0.01,email=0.02,robo_call=0.30,agent_call=4,letter=3,"
+            "field_visit=80,agency=25,legal=400", "Cost of one action per channel (yuan), for cost per unit "
+            "collected."),
+    Setting("cc_min_effect", 0.02, "Champion/challenger: a difference in rates smaller than this (0.02 = 2 "
+            "points) is not worth detecting; when the arms are too small to detect it at 80% power, the verdict "
+            "is 'sample too small to tell'."),
 ]}
 
 

@@ -1,8 +1,11 @@
 """Five-tier loan classification per loan and in total, tier migration between month-ends, NPL movement.
 
 The rules (DOMAIN.md) and the deciding rule kept per loan are in analytics/tiers.py. Officers' overrides come as
-a DataFrame(loan_id, tier, reason): they can only make a tier worse (a better one is ignored), the rule then
-reads 'override: <reason>', and they apply at the month-end asked for. NPL = Substandard, Doubtful or Loss.
+a DataFrame(loan_id, tier, reason) or a tuple of (loan_id, tier, reason) tuples (hashable, so pages can cache the
+result; data.overrides.inputs_at reads the stored ones): they can only make a tier worse (a better one is
+ignored), the rule then reads 'override: <reason>', and they apply at the month-end asked for (between two
+month-ends, at the later one). The watch list is a tuple of loan_ids (at least Stage 2). NPL = Substandard,
+Doubtful or Loss.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import pandas as pd
 from analytics import summaries
 from analytics.filters import Filters, params
 from analytics.provisioning import OfficerInputs
-from analytics.tiers import TIERS
+from analytics.tiers import RULES, TIERS
 
 SQL = str(Path(__file__).with_suffix(".sql"))
 NPL_TERMS = ("opening", "new_npl", "upgrades", "collections", "write_offs", "closing")
@@ -25,7 +28,9 @@ NPL_TERMS = ("opening", "new_npl", "upgrades", "collections", "write_offs", "clo
 
 def officer_inputs(overrides: pd.DataFrame | None = None, watch_list=(), pd_ratio: pd.DataFrame | None = None):
     """The officers' inputs, or None when there are none."""
-    inputs = OfficerInputs(overrides=overrides, watch_list=tuple(watch_list), pd_ratio=pd_ratio)
+    if overrides is not None and not isinstance(overrides, pd.DataFrame):
+        overrides = pd.DataFrame([tuple(o)[:3] for o in overrides], columns=["loan_id", "tier", "reason"])
+    inputs = OfficerInputs(overrides=overrides, watch_list=tuple(watch_list or ()), pd_ratio=pd_ratio)
     return None if inputs.empty else inputs
 
 
@@ -55,9 +60,10 @@ def class_totals(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = N
 
 
 def tier_summary(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
-                 filters: Filters | None = None, overrides: pd.DataFrame | None = None) -> pd.DataFrame:
+                 filters: Filters | None = None, overrides: pd.DataFrame | None = None,
+                 watch_list=()) -> pd.DataFrame:
     """tier, loans, balance, loan_share, balance_share over open loans at a month-end; all five tiers listed."""
-    df = class_totals(con, as_of, filters, overrides).groupby("tier")[["loans", "balance"]].sum()
+    df = class_totals(con, as_of, filters, overrides, watch_list).groupby("tier")[["loans", "balance"]].sum()
     df = df.reindex(list(TIERS), fill_value=0).rename_axis("tier").reset_index()
     df["loans"] = df["loans"].astype("int64")
     df["balance"] = df["balance"].astype(float).round(2)
@@ -67,7 +73,8 @@ def tier_summary(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = N
 
 
 def migration(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_month: str | dt.date,
-              by: str = "tier", weight: str = "count", filters: Filters | None = None) -> pd.DataFrame:
+              by: str = "tier", weight: str = "count", filters: Filters | None = None,
+              overrides: pd.DataFrame | None = None, watch_list=()) -> pd.DataFrame:
     """from_state, to_state, loans, balance (at the first month-end), share (row share under `weight`) for the
     open loans at `from_month`: their tier (by='tier') or stage (by='stage') at `to_month`, or charged_off /
     paid_off when closed in between. A loan neither observed at `to_month` nor closed is left out."""
@@ -77,7 +84,8 @@ def migration(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_mont
     if start >= stop:
         raise ValueError(f"the month-end {stop} is not after {start}")
     values = {"by": by, "from": start, "to": stop, **params(filters)}
-    with summaries.tables(con, ["loan_class", "closures"], start, stop, filters, [start, stop]):
+    inputs = officer_inputs(overrides, watch_list)
+    with summaries.tables(con, ["loan_class", "closures"], start, stop, filters, [start, stop], inputs):
         a, b, c = (summaries.arrays(con, SQL, f"migration_{n}", **values) for n in ("start", "finish", "closed"))
     states = list(TIERS) if by == "tier" else ["1", "2", "3"]
     targets = states + ["charged_off", "paid_off"]
@@ -107,7 +115,8 @@ def migration_matrix(long: pd.DataFrame) -> pd.DataFrame:
 
 
 def npl_movement(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_month: str | dt.date,
-                 filters: Filters | None = None) -> pd.DataFrame:
+                 filters: Filters | None = None, overrides: pd.DataFrame | None = None,
+                 watch_list=()) -> pd.DataFrame:
     """as_of, opening, new_npl, upgrades, collections, write_offs, closing (+ counts) per month-end t1 in
     (from, to]: the movement of the NPL balance (Substandard, Doubtful, Loss) from the previous month-end t0 to
     t1, loan by loan. opening = balance at t0 of loans NPL at t0; new_npl = balance at t1 of loans NPL at t1 but
@@ -120,8 +129,20 @@ def npl_movement(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_m
     if start >= stop:
         raise ValueError(f"the month-end {stop} is not after {start}")
     months = [m for m in summaries.month_ends(con) if start < m <= stop]
-    with summaries.tables(con, ["npl_movement"], months[0], stop, filters, months):
-        df = summaries.frame(con, SQL, "npl_movement", **{"from": start, "to": stop}, **params(filters))
+    inputs = officer_inputs(overrides, watch_list)
+    if inputs is None:
+        with summaries.tables(con, ["npl_movement"], months[0], stop, filters, months):
+            df = summaries.frame(con, SQL, "npl_movement", **{"from": start, "to": stop}, **params(filters))
+    else:                          # the inputs re-classify the last month-end only: the rest stays as stored
+        parts = []
+        if len(months) > 1:
+            with summaries.tables(con, ["npl_movement"], months[0], months[-2], filters, months[:-1]):
+                parts.append(summaries.frame(con, SQL, "npl_movement", **{"from": start, "to": months[-2]},
+                                             **params(filters)))
+        with summaries.tables(con, ["npl_movement"], stop, stop, filters, [stop], inputs):
+            parts.append(summaries.frame(con, SQL, "npl_movement", **{"from": months[-1] - dt.timedelta(days=1),
+                                                                      "to": stop}, **params(filters)))
+        df = pd.concat(parts, ignore_index=True)
     df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
     df = df.set_index("as_of").reindex(months).rename_axis("as_of").reset_index()
     for c in NPL_TERMS:
@@ -132,10 +153,11 @@ def npl_movement(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_m
 
 
 def npl_reconciliation(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_month: str | dt.date,
-                       filters: Filters | None = None) -> dict:
+                       filters: Filters | None = None, overrides: pd.DataFrame | None = None,
+                       watch_list=()) -> dict:
     """{from, to, opening (NPL balance at from), new_npl, upgrades, collections, write_offs (summed over the
     months in between), closing (at to), balanced}: Decimal amounts in the loans' currency."""
-    df = npl_movement(con, from_month, to_month, filters)
+    df = npl_movement(con, from_month, to_month, filters, overrides, watch_list)
     out = {"from": summaries.resolve(con, from_month), "to": summaries.resolve(con, to_month),
            "opening": df["opening"].iloc[0], "closing": df["closing"].iloc[-1]}
     for c in ("new_npl", "upgrades", "collections", "write_offs"):
@@ -143,3 +165,68 @@ def npl_reconciliation(con: duckdb.DuckDBPyConnection, from_month: str | dt.date
     out["balanced"] = (out["opening"] + out["new_npl"] - out["upgrades"] - out["collections"]
                        - out["write_offs"] == out["closing"])
     return out
+
+
+def _rule_kind(rule: str | None) -> str | None:
+    """'override' for any 'override: <reason>' rule, else the rule itself (a RULES name) or None."""
+    if rule is not None and rule not in RULES:
+        raise ValueError(f"rule must be one of {', '.join(RULES)}, got {rule!r}")
+    return rule
+
+
+def loan_list(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None, filters: Filters | None = None,
+              tier: str | None = None, rule: str | None = None, page: int = 0, size: int | None = 200,
+              overrides: pd.DataFrame | None = None, watch_list=()) -> pd.DataFrame:
+    """One page (`size` rows from row page x size; size None = all) of loan_id, dpd, tier, rule, stage, ecl of the
+    open loans at a month-end, worst tier first then largest ECL, optionally of one tier and one deciding rule
+    ('override' matches every 'override: <reason>'). Only that page leaves the database."""
+    if tier is not None and tier not in TIERS:
+        raise ValueError(f"tier must be one of {', '.join(TIERS)}, got {tier!r}")
+    when = summaries.resolve(con, as_of)
+    offset = max(page, 0) * (size or 0)
+    values = {"as_of": when, "tier": tier, "rule": _rule_kind(rule), "offset": offset,
+              "size": size if size is not None else 2**62, **params(filters)}
+    inputs = officer_inputs(overrides, watch_list)
+    with summaries.tables(con, ["loan_class"], when, when, filters, [when], inputs):
+        if inputs is None:          # keyset paging on the stored order: rows after the previous page's last
+            selective = tier is not None or rule is not None or (filters is not None and filters.active)
+            after = int(summaries.frame(con, SQL, "loan_list_after", **values)["after"].iloc[0]) \
+                if selective and offset else offset
+            until = after + size if size is not None and not selective else 2**62
+            df = summaries.frame(con, SQL, "loan_list_seek", **values, after=after, until=until)
+        else:                       # inputs re-classify some loans: order by the keys themselves, over the
+            bound = 2**62           # re-classified loans and the others' rows up to the page's end
+            if size is not None:
+                bound = int(summaries.frame(con, SQL, "loan_list_bound", **values, upto=offset + size)["bound"].iloc[0])
+            df = summaries.frame(con, SQL, "loan_list", **values, bound=bound)
+    df["stage"] = df["stage"].astype("int64")
+    return df
+
+
+def loan_list_count(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
+                    filters: Filters | None = None, tier: str | None = None, rule: str | None = None,
+                    overrides: pd.DataFrame | None = None, watch_list=()) -> int:
+    """How many loans loan_list has in all its pages."""
+    when = summaries.resolve(con, as_of)
+    values = {"as_of": when, "tier": tier, "rule": _rule_kind(rule), **params(filters)}
+    with summaries.tables(con, ["loan_class"], when, when, filters, [when], officer_inputs(overrides, watch_list)):
+        return int(summaries.frame(con, SQL, "loan_list_count", **values)["loans"].iloc[0])
+
+
+def rule_floor(con: duckdb.DuckDBPyConnection, loan_id: str, as_of: str | dt.date | None = None) -> dict | None:
+    """{loan_id, as_of, officer, dpd, balance, tier, rule, stage} of one loan by the rules alone (no officer
+    inputs) at a month-end, or None when it is not an open loan then: what an override is checked against."""
+    when = summaries.resolve(con, as_of)
+    with summaries.tables(con, ["loan_class"], when, when, None, [when]):
+        df = summaries.frame(con, SQL, "rule_floor", as_of=when, loan_id=str(loan_id))
+    if df.empty:
+        return None
+    row = df.iloc[0].to_dict()
+    return {**row, "as_of": when, "dpd": int(row["dpd"]), "stage": int(row["stage"]),
+            "balance": float(row["balance"]), "officer": None if pd.isna(row["officer"]) else row["officer"]}
+
+
+def loan_officer(con: duckdb.DuckDBPyConnection, loan_id: str) -> str | None:
+    """The credit officer a loan is assigned to (loans.officer), None when it has none or is unknown."""
+    df = summaries.frame(con, SQL, "loan_officer", loan_id=str(loan_id))
+    return None if df.empty or pd.isna(df["officer"].iloc[0]) else str(df["officer"].iloc[0])

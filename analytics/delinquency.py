@@ -81,12 +81,12 @@ def bucket_trend(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = N
 def delinquency_trend(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
                       filters: Filters | None = None) -> pd.DataFrame:
     """Per month-end up to `as_of` (every one, zeros when no open loan matches): open_loans, balance and the 30+ /
-    90+ (more than 30 / 90 DPD) loans, balance and rates, where dpd30_rate_balance = balance more than 30 DPD /
-    open balance (count rates likewise)."""
+    60+ / 90+ (more than 30 / 60 / 90 DPD) loans, balance and rates, where dpd30_rate_balance = balance more than
+    30 DPD / open balance (count rates likewise)."""
     name = "delinquency_trend_summary" if summaries.available(con) else "delinquency_trend"   # same figures
     df = run(con, SQL, name, as_of=resolve_as_of(con, as_of), **params(filters))
     df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
-    for n in ("30", "90"):
+    for n in ("30", "60", "90"):
         df[f"dpd{n}_rate_balance"] = (df[f"dpd{n}_balance"] / df["balance"].where(df["balance"] != 0)).fillna(0.0)
         df[f"dpd{n}_rate_count"] = (df[f"dpd{n}_loans"] / df["open_loans"].where(df["open_loans"] != 0)).fillna(0.0)
     return df

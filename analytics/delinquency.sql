@@ -71,7 +71,7 @@ ORDER BY as_of, ord;
 
 -- name: delinquency_trend
 -- per month-end up to $as_of (every one, zero when no open loan matches): open loans and balance, and the loans
--- and balance more than 30 / 90 days past due
+-- and balance more than 30 / 60 / 90 days past due
 WITH months AS (
     SELECT DISTINCT as_of FROM performance WHERE as_of <= $as_of
 ), source AS (
@@ -86,6 +86,8 @@ SELECT m.as_of,
        coalesce(sum(s.balance), 0)::DOUBLE                         AS balance,
        count(s.as_of) FILTER (WHERE s.dpd > 30)                    AS dpd30_loans,
        coalesce(sum(s.balance) FILTER (WHERE s.dpd > 30), 0)::DOUBLE AS dpd30_balance,
+       count(s.as_of) FILTER (WHERE s.dpd > 60)                    AS dpd60_loans,
+       coalesce(sum(s.balance) FILTER (WHERE s.dpd > 60), 0)::DOUBLE AS dpd60_balance,
        count(s.as_of) FILTER (WHERE s.dpd > 90)                    AS dpd90_loans,
        coalesce(sum(s.balance) FILTER (WHERE s.dpd > 90), 0)::DOUBLE AS dpd90_balance
 FROM months m LEFT JOIN source s ON s.as_of = m.as_of
@@ -128,7 +130,8 @@ FROM grid
 ORDER BY as_of, ord;
 
 -- name: delinquency_trend_summary
--- the delinquency_trend figures read from summary_buckets (more than 30 DPD = bucket 31-60 and worse)
+-- the delinquency_trend figures read from summary_buckets (more than 30 DPD = bucket 31-60 and worse, more than
+-- 60 = 61-90 and worse, more than 90 = 91-120 and worse)
 WITH months AS (
     SELECT as_of FROM summary_months WHERE as_of <= $as_of
 ), source AS (
@@ -143,6 +146,8 @@ SELECT m.as_of,
        coalesce(sum(s.balance), 0)::DOUBLE                                                          AS balance,
        coalesce(sum(s.loans) FILTER (WHERE s.bucket NOT IN ('current', '1-30')), 0)::BIGINT           AS dpd30_loans,
        coalesce(sum(s.balance) FILTER (WHERE s.bucket NOT IN ('current', '1-30')), 0)::DOUBLE         AS dpd30_balance,
+       coalesce(sum(s.loans) FILTER (WHERE s.bucket NOT IN ('current', '1-30', '31-60')), 0)::BIGINT  AS dpd60_loans,
+       coalesce(sum(s.balance) FILTER (WHERE s.bucket NOT IN ('current', '1-30', '31-60')), 0)::DOUBLE AS dpd60_balance,
        coalesce(sum(s.loans) FILTER (WHERE s.bucket IN ('91-120', '121-150', '151-180', '180+')), 0)::BIGINT
                                                                                                      AS dpd90_loans,
        coalesce(sum(s.balance) FILTER (WHERE s.bucket IN ('91-120', '121-150', '151-180', '180+')), 0)::DOUBLE

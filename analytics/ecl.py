@@ -58,6 +58,13 @@ def ecl_parameters(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None =
     """product, bucket, pd_12m, lgd: the Markov-chain 12-month PD from each bucket and the LGD per product at a
     month-end (the whole book's, whatever the filters: a loan's ECL does not depend on the view)."""
     when = summaries.resolve(con, as_of)
+    if summaries.available(con):          # a published generation's parameters never change: compute them once
+        return summaries.cached(con, ("ecl_parameters", when, summaries._settings()),
+                                lambda: _parameters(con, when)).copy()
+    return _parameters(con, when)
+
+
+def _parameters(con: duckdb.DuckDBPyConnection, when: dt.date) -> pd.DataFrame:
     pd12 = markov.markov_pd(con, when, 12, from_summary=summaries.available(con))
     products = sorted(set(pd12["product"]))
     lgd = markov.lgd_by_product(markov.lgd_inputs(con, when), when, products)
@@ -66,3 +73,13 @@ def ecl_parameters(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None =
     order = {b: i for i, b in enumerate(config.BUCKETS)}
     return pd12.sort_values(["product", "bucket"], key=lambda s: s.map(order) if s.name == "bucket" else s) \
         .reset_index(drop=True)
+
+
+def headline(tiers: pd.DataFrame, stages: pd.DataFrame) -> dict:
+    """{loans, balance, npl_balance, npl_ratio (NPL / balance), ecl, coverage (ECL / NPL balance, None without
+    NPL)} from classification.tier_summary and stage_summary of the same month-end and filters."""
+    balance = float(tiers["balance"].sum())
+    npl = float(tiers.loc[tiers["tier"].isin(["substandard", "doubtful", "loss"]), "balance"].sum())
+    loss = float(stages["ecl"].sum())
+    return {"loans": int(tiers["loans"].sum()), "balance": balance, "npl_balance": npl,
+            "npl_ratio": npl / balance if balance else 0.0, "ecl": loss, "coverage": loss / npl if npl else None}

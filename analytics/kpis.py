@@ -27,6 +27,12 @@ KPIS = ("open_loans", "outstanding_balance", "dpd30_rate_balance", "dpd60_rate_b
         "dpd30_rate_count", "dpd60_rate_count", "dpd90_rate_count", "npl_balance", "npl_ratio", "ecl",
         "coverage_ratio", "new_loans", "new_disbursements", "collections", "charge_offs", "recoveries")
 SEGMENTS = ("product", "region", "branch")
+# a rise is better for these (the book grows, cash comes in, provisions cover more); for the rest a rise is worse
+BETTER_UP = frozenset({"open_loans", "outstanding_balance", "new_loans", "new_disbursements", "collections",
+                       "recoveries", "coverage_ratio"})
+MOVER_MEASURES = ("dpd30_rate_balance", "dpd30_rate_count", "dpd90_rate_balance", "dpd90_rate_count",
+                  "outstanding_balance", "open_loans")
+MOVER_COLUMNS = ["dimension", "segment", "loans", "balance", "share", "value", "previous", "change"]
 
 
 def add_months(d: dt.date, n: int) -> dt.date:
@@ -118,6 +124,46 @@ def kpi_movers(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = Non
     out["change"] = out["value"] - out["previous"]
     order = np.argsort(-out["change"].abs().fillna(-1).to_numpy(), kind="stable")
     return out.iloc[order].head(top).reset_index(drop=True)
+
+
+def better(kpi: str, change: float | None) -> int:
+    """1 when `change` of `kpi` is for the better, -1 for the worse, 0 for none (or unknown)."""
+    if change is None or pd.isna(change) or change == 0:
+        return 0
+    return (1 if change > 0 else -1) * (1 if kpi in BETTER_UP else -1)
+
+
+def segment_movers(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
+                   measure: str = "dpd30_rate_balance", compare: str = "month", top: int = 3,
+                   min_share: float = 0.0, filters: Filters | None = None) -> pd.DataFrame:
+    """dimension, segment, loans, balance, share, value, previous, change: per dimension (product, region, branch)
+    the `top` segments whose `measure` changed most (largest absolute change first) against the month-end a month
+    (compare='month') or a year ('year') before `as_of`. loans, balance and share (of the open balance) are at
+    `as_of`; segments under `min_share` are left out, since a rate over a handful of loans swings widely. A segment
+    new since then has no change and comes last. Empty when the earlier month-end has no data."""
+    if measure not in MOVER_MEASURES or compare not in ("month", "year"):
+        raise ValueError(f"measure must be one of {', '.join(MOVER_MEASURES)} and compare 'month' or 'year'")
+    when = summaries.resolve(con, as_of)
+    then = add_months(when, -1 if compare == "month" else -12)
+    if then not in set(summaries.month_ends(con)):
+        return pd.DataFrame(columns=MOVER_COLUMNS)
+    with summaries.tables(con, ["buckets"], then, when, filters, [then, when]):
+        df = summaries.frame(con, SQL, "segment_moves", months=[then, when], **params(filters))
+    df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+    key = ["dimension", "segment"]
+    now = df[df.as_of == when].set_index(key)
+    before = df[df.as_of == then].set_index(key)[measure].reindex(now.index)
+    total = now.groupby(level="dimension")["outstanding_balance"].transform("sum")
+    out = pd.DataFrame({"loans": now["open_loans"], "balance": now["outstanding_balance"],
+                        "share": now["outstanding_balance"] / total.where(total != 0),
+                        "value": now[measure], "previous": before}).reset_index()
+    out["change"] = out["value"] - out["previous"]
+    out = out[out["share"].fillna(0) >= min_share]
+    out["size"] = out["change"].abs().fillna(-1)
+    order = {d: i for i, d in enumerate(SEGMENTS)}
+    out = out.sort_values(["dimension", "size"], key=lambda c: c.map(order) if c.name == "dimension" else -c,
+                          kind="stable")
+    return out.groupby("dimension", sort=False).head(top)[MOVER_COLUMNS].reset_index(drop=True)
 
 
 def _currency(con: duckdb.DuckDBPyConnection, filters: Filters | None) -> str:

@@ -94,3 +94,39 @@ FROM loans l
 WHERE (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
   AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
   AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch));
+
+-- name: segment_moves
+-- per dimension (product, region, branch), segment and month-end in $months: open loans, outstanding balance and
+-- the 30+/90+ rates by balance and by count (more than 30/90 DPD = bucket 31-60 / 91-120 and worse)
+WITH buckets AS (
+    SELECT l.as_of, l.product, l.region, l.branch, l.bucket, l.loans, l.balance
+    FROM summary_buckets l
+    WHERE list_contains($months::DATE[], l.as_of)
+      AND l.bucket NOT IN ('charged_off', 'paid_off')
+      AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+      AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
+), aggregated AS (
+    SELECT as_of,
+           CASE WHEN grouping(product) = 0 THEN 'product' WHEN grouping(region) = 0 THEN 'region'
+                ELSE 'branch' END AS dimension,
+           CASE WHEN grouping(product) = 0 THEN product WHEN grouping(region) = 0 THEN region
+                ELSE branch END AS segment,
+           sum(loans) AS open_loans, sum(balance) AS outstanding_balance,
+           sum(loans) FILTER (WHERE bucket IN ('31-60', '61-90', '91-120', '121-150', '151-180', '180+'))
+               AS dpd30_loans,
+           sum(balance) FILTER (WHERE bucket IN ('31-60', '61-90', '91-120', '121-150', '151-180', '180+'))
+               AS dpd30_balance,
+           sum(loans) FILTER (WHERE bucket IN ('91-120', '121-150', '151-180', '180+'))   AS dpd90_loans,
+           sum(balance) FILTER (WHERE bucket IN ('91-120', '121-150', '151-180', '180+')) AS dpd90_balance
+    FROM buckets
+    GROUP BY GROUPING SETS ((as_of, product), (as_of, region), (as_of, branch))
+)
+SELECT as_of, dimension, segment,
+       open_loans::BIGINT AS open_loans, outstanding_balance::DOUBLE AS outstanding_balance,
+       (coalesce(dpd30_balance, 0) / nullif(outstanding_balance, 0))::DOUBLE AS dpd30_rate_balance,
+       (coalesce(dpd30_loans, 0) / nullif(open_loans, 0))::DOUBLE         AS dpd30_rate_count,
+       (coalesce(dpd90_balance, 0) / nullif(outstanding_balance, 0))::DOUBLE AS dpd90_rate_balance,
+       (coalesce(dpd90_loans, 0) / nullif(open_loans, 0))::DOUBLE         AS dpd90_rate_count
+FROM aggregated
+ORDER BY as_of, dimension, segment;

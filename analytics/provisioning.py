@@ -35,6 +35,13 @@ class OfficerInputs:
     watch_list: tuple[str, ...] = ()            # loan_ids on the watch list -> at least Stage 2
     pd_ratio: pd.DataFrame | None = None        # loan_id, pd_now, pd_origination -> Stage 2 when ratio >= setting
 
+    def loan_ids(self) -> list[str]:
+        ids: set[str] = set(self.watch_list)
+        for df in (self.overrides, self.pd_ratio):
+            if df is not None:
+                ids |= set(df["loan_id"])
+        return sorted(ids)
+
     @property
     def empty(self) -> bool:
         return (self.overrides is None or self.overrides.empty) and not self.watch_list and \
@@ -47,14 +54,15 @@ class Walker:
     def __init__(self, con: duckdb.DuckDBPyConnection, until: dt.date, from_summary: bool):
         self.con, self.until = con, until
         self.policy = tiers.Policy.from_settings()
-        n_loans, self.n_borrowers, products = con.execute(queries(SQL)["key_range"]).fetchall()[0]
-        self.products = list(products or [])
+        if from_summary:                  # a published generation's inputs never change: read them once
+            from analytics import summaries
+            known = summaries.cached(con, ("engine_inputs", until, summaries._settings()),
+                                     lambda: _engine_inputs(con, until, True))
+        else:
+            known = _engine_inputs(con, until, False)
+        (n_loans, self.n_borrowers, self.products, self.count_months, self.tensor, self.lgd_inputs,
+         self.months) = known
         self.product_index = {p: i for i, p in enumerate(self.products)}
-        counts = markov.transition_counts(con, until, from_summary)
-        self.count_months, self.tensor = markov.count_tensor(counts, self.products)
-        self.lgd_inputs = markov.lgd_inputs(con, until)
-        self.months = [d.date() if hasattr(d, "date") else d
-                       for d in run(con, SQL, "month_ends", until=until)["as_of"]]
         self.last_tier = np.full(n_loans, -1, dtype=np.int8)
         self.prev_restructured = np.zeros(n_loans, dtype=bool)
         self.run_start = np.full(n_loans, -10**6, dtype=np.int64)
@@ -74,7 +82,11 @@ class Walker:
     def month(self, as_of: dt.date, inputs: OfficerInputs | None = None,
               state: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Table:
         """Classify month-end `as_of` (the next one in order unless `state` = (observation, carry) is given)."""
-        rows = self.loans_at(as_of)
+        return self.classify_rows(self.loans_at(as_of), as_of, inputs, state)
+
+    def classify_rows(self, rows: pa.Table, as_of: dt.date, inputs: OfficerInputs | None = None,
+                      state: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Table:
+        """Classify the engine's input rows of month-end `as_of` (all open loans, or with `state` a subset)."""
         key = rows["loan_key"].to_numpy()
         restructured = rows["restructured"].to_numpy(zero_copy_only=False)
         if state is None:
@@ -119,6 +131,41 @@ class Walker:
             self.con.execute("DROP TABLE IF EXISTS temp.lw_engine_rows")
 
 
+def _engine_inputs(con: duckdb.DuckDBPyConnection, until: dt.date, from_summary: bool) -> tuple:
+    """(loans, borrowers, products, transition months, count tensor, LGD inputs, month-ends) up to `until`."""
+    n_loans, n_borrowers, products = con.execute(queries(SQL)["key_range"]).fetchall()[0]
+    products = list(products or [])
+    count_months, tensor = markov.count_tensor(markov.transition_counts(con, until, from_summary), products)
+    months = [d.date() if hasattr(d, "date") else d for d in run(con, SQL, "month_ends", until=until)["as_of"]]
+    return n_loans, n_borrowers, products, count_months, tensor, markov.lgd_inputs(con, until), months
+
+
+def patched_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, inputs: OfficerInputs) -> tuple[list[int], pa.Table]:
+    """(loan_keys, rows): the loans the officers' inputs touch at month-end `as_of`, and every other open loan of
+    their borrowers (contagion), classified again with the inputs from their stored state (summary_loan_class).
+    Only those few loans go through the engine, so this costs the same whatever the size of the book."""
+    keys = run(con, SQL, "affected_keys", as_of=as_of, loan_ids=inputs.loan_ids())["loan_key"].tolist()
+    walker = Walker(con, as_of, from_summary=True)
+    rows = con.sql(queries(SQL)["month_loans_keys"],
+                   params={**walker._params(as_of, as_of), "keys": keys}).to_arrow_table()
+    state = con.sql("SELECT observation, carry FROM summary_loan_class WHERE as_of = $as_of "
+                    "AND loan_key = ANY($keys::BIGINT[]) ORDER BY loan_key",
+                    params={"as_of": as_of, "keys": keys}).to_arrow_table()
+    now = walker.classify_rows(rows, as_of, inputs, state=(state["observation"].to_numpy(zero_copy_only=False),
+                                                           state["carry"].to_numpy()))
+    return keys, now.cast(empty_table().schema)
+
+
+def patched_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, inputs: OfficerInputs) -> pa.Table:
+    """The stored rows of month-end `as_of` (summary_loan_class, COLUMNS) with the loans the officers' inputs
+    touch classified again (patched_rows)."""
+    keys, now = patched_rows(con, as_of, inputs)
+    rest = con.sql(f"SELECT {', '.join(COLUMNS)} FROM summary_loan_class WHERE as_of = $as_of "
+                   "AND NOT list_contains($keys::BIGINT[], loan_key)",
+                   params={"as_of": as_of, "keys": keys}).to_arrow_table()
+    return pa.concat_tables([rest, now.cast(rest.schema)])
+
+
 def _codes(column: pa.ChunkedArray, index: dict[str, int]) -> np.ndarray:
     if len(column) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -131,11 +178,7 @@ def _apply_inputs(con, m: tiers.LoanMonth, key: np.ndarray, inputs: OfficerInput
     """Fill m.override / m.watch / m.sicr from the officers' inputs; {position: rule text} of the overrides."""
     if inputs is None or inputs.empty:
         return {}
-    ids: set[str] = set(inputs.watch_list)
-    for df in (inputs.overrides, inputs.pd_ratio):
-        if df is not None:
-            ids |= set(df["loan_id"])
-    keys = run(con, SQL, "loan_keys", loan_ids=sorted(ids))
+    keys = run(con, SQL, "loan_keys", loan_ids=inputs.loan_ids())
     pos_of_key = {int(k): i for i, k in enumerate(key)}
     pos = {lid: pos_of_key.get(int(k)) for lid, k in zip(keys["loan_id"], keys["loan_key"])}
     texts: dict[int, str] = {}

@@ -10,6 +10,12 @@
   summary_loan_class    loan x month-end: tier, deciding rule, stage, PD, LGD, EAD, ECL (analytics.provisioning)
   summary_class         month-end x segment x tier x stage: loans, balance, EAD, ECL
   summary_npl_movement  month-end x segment: NPL opening, new, upgrades, collections, write-offs, closing
+  summary_segments      month-end x segment x officer / cohort / origination grade: open and 30+ loans, balance
+  summary_borrower_loans  the loans of borrowers with more than one loan (top exposures)
+  summary_exposures     month-end x segment x borrower: open loans and balance of borrowers with several loans, and
+                        the 100 largest single-loan borrowers of each segment (top exposures, exact for n <= 100)
+  summary_loan_rows     per loan: row numbers of its month-end rows, payments, actions and its borrower's bureau
+                        pulls (one loan's detail without scanning those tables)
   summary_meta          what they were built from (control totals of the source tables, the settings used)
 Readers call `tables(con, ...)`: the stored summaries when they match the data and settings, otherwise the same
 build queries computed on demand for just the month-ends and filters asked for and registered under the same
@@ -22,6 +28,7 @@ import json
 import re
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -35,8 +42,10 @@ from analytics.filters import Filters, params as filter_params
 from analytics.sql import month_end, queries
 
 SQL = str(Path(__file__).with_suffix(".sql"))
-VERSION = "2"
+VERSION = "3"                                      # 3: exposures, loan_rows, severity/pos
 SQL_BUILT = ("months", "buckets", "transitions", "cashflows", "vintage", "closures")
+SQL_BUILT += ("segments", "borrower_loans")        # portfolio explorer (analytics/explorer.py)
+SQL_BUILT += ("exposures", "loan_rows")            # explorer: top exposures, one loan's detail
 DERIVED = ("class", "npl_movement")               # built from summary_loan_class
 SETTINGS_USED = ("technical_grace_days", "tier_dpd_floors", "card_dpd_floors", "ecl_floor_doubtful",
                  "ecl_floor_loss", "contagion_share", "restructure_observation_months", "stage2_dpd", "stage3_dpd",
@@ -47,6 +56,7 @@ _valid: dict[tuple, bool] = {}
 _months: dict[str, list] = {}
 _lookups: dict[tuple, object] = {}
 _state = threading.local()
+_opened: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()     # connection -> _where(connection)
 
 
 def _settings() -> str:
@@ -99,14 +109,11 @@ def build(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None
         say(f"summaries: {name}")
         _create(con, name, values)
     say("summaries: classification, stages and ECL per loan and month-end")
-    con.register("lw_empty", provisioning.empty_table())
-    con.execute("CREATE TABLE summary_loan_class AS SELECT * FROM lw_empty")
-    con.unregister("lw_empty")
+    ordered(con, provisioning.empty_table(), "CREATE TABLE summary_loan_class AS")
 
     def insert(_as_of: dt.date, table: pa.Table) -> None:
-        con.register("lw_month", table)
-        con.execute("INSERT INTO summary_loan_class SELECT * FROM lw_month")
-        con.unregister("lw_month")
+        # each month-end's rows stored in the loan list's order (pos), so a page is a range of pos
+        ordered(con, table, "INSERT INTO summary_loan_class")
 
     provisioning.Walker(con, last, from_summary=True).run(insert)
     for name in DERIVED:
@@ -131,10 +138,20 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _where(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The database file when it is open read-only (a published generation, which never changes), else None."""
+    """The database file when it is open read-only (a published generation, which never changes), else None;
+    remembered per connection (its database and access mode do not change)."""
+    try:
+        return _opened[con]
+    except (KeyError, TypeError):
+        pass
     path, mode = con.execute("SELECT path, current_setting('access_mode') FROM duckdb_databases() "
                              "WHERE database_name = current_database()").fetchall()[0]
-    return path if path and mode == "read_only" else None
+    found = path if path and mode == "read_only" else None
+    try:
+        _opened[con] = found
+    except TypeError:                         # an object that cannot be weakly referenced: ask each time
+        pass
+    return found
 
 
 def available(con: duckdb.DuckDBPyConnection) -> bool:
@@ -221,42 +238,124 @@ def tables(con: duckdb.DuckDBPyConnection, names: Iterable[str], start: dt.date,
             shadows[f"summary_{name}"] = execute(con, SQL, f"build_{name}", **values).to_arrow_table()
     if any(n in DERIVED for n in names) and "closures" not in names and not stored:
         shadows["summary_closures"] = execute(con, SQL, "build_closures", **values).to_arrow_table()
+    patched = False
     if "loan_class" in names or any(n in DERIVED for n in names):
         wanted = set(months) or set(_months_between(con, start, stop))
         if "npl_movement" in names:
             wanted |= {_month_before(m) for m in wanted}
-        shadows["summary_loan_class"] = _loan_class(con, sorted(wanted), stored, inputs)
+        if stored:
+            patched = True
+        else:
+            shadows["summary_loan_class"] = _loan_class(con, sorted(wanted), stored, inputs)
     try:
+        views = _PatchedViews(con, sorted(wanted), inputs) if patched else None
         for name, table in shadows.items():
             con.register(name, table)
         for name in names:
             if name in DERIVED:
-                table = execute(con, SQL, f"build_{name}", **values).to_arrow_table()
+                table = views.derived(name, values) if views else \
+                    execute(con, SQL, f"build_{name}", **values).to_arrow_table()
                 shadows[f"summary_{name}"] = table
                 con.register(f"summary_{name}", table)
         yield
     finally:
         for name in shadows:
             con.unregister(name)
+        if patched:
+            con.execute("DROP VIEW IF EXISTS temp.summary_loan_class")
+            con.execute("DROP VIEW IF EXISTS temp.lw_patched_loan_class")
+
+
+# the grouping columns of the derived summaries; their other columns are sums over loans
+DERIVED_KEYS = {"class": ("as_of", "product", "region", "branch", "tier", "stage"),
+                "npl_movement": ("as_of", "product", "region", "branch")}
+
+
+class _PatchedViews:
+    """summary_loan_class on `con` as a temporary view over the stored table for `months`, with the loans the
+    officers' inputs touch at the last of them classified again: only those few loans go through the engine and
+    nothing else is copied (their `pos` is NULL: readers order by the loan list's keys when there are inputs)."""
+
+    def __init__(self, con, months: list[dt.date], inputs):
+        from analytics import provisioning
+        have = set(month_ends(con))
+        self.con, self.months = con, [m for m in months if m in have]
+        if self.months:
+            keys, now = provisioning.patched_rows(con, self.months[-1], inputs)
+        else:
+            keys, now = [], provisioning.empty_table()
+        now = ordered(con, now)
+        con.register("lw_patched_loan_class", now.set_column(now.schema.get_field_index("pos"), "pos",
+                                                             pa.nulls(len(now), pa.int64())))
+        self.db = con.execute("SELECT current_database()").fetchall()[0][0].replace('"', '""')
+        self.keys = [int(k) for k in keys]
+        self.stored = (f'SELECT {", ".join(provisioning.COLUMNS)}, severity, pos '
+                       f'FROM "{self.db}".main.summary_loan_class '
+                       f'WHERE as_of IN ({", ".join(_date(m) for m in self.months) or "NULL"})')
+        self.last = _date(self.months[-1]) if self.months else "NULL"
+        self._view(f"{self.stored} AND NOT (as_of = {self.last} AND list_contains({self.keys}::BIGINT[], loan_key))"
+                   " UNION ALL BY NAME SELECT * FROM lw_patched_loan_class")
+
+    def _view(self, text: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW summary_loan_class AS {text}")
+
+    def derived(self, name: str, values: dict) -> pa.Table:
+        """summary_<name> for values' start..stop with the inputs: the stored rows, less what the touched loans
+        added by the rules, plus what they add now (both computed over those loans only, by the same build query;
+        loans, balances and the NPL terms are exact sums, so this equals building it again over every loan)."""
+        mine = f"{self.stored} AND list_contains({self.keys}::BIGINT[], loan_key)"
+        self._view(mine)
+        before = execute(self.con, SQL, f"build_{name}", **values).to_arrow_table()
+        self._view(f"{mine} AND as_of <> {self.last} UNION ALL BY NAME SELECT * FROM lw_patched_loan_class")
+        after = execute(self.con, SQL, f"build_{name}", **values).to_arrow_table()
+        self._view(f"{self.stored} AND NOT (as_of = {self.last} AND list_contains({self.keys}::BIGINT[], loan_key))"
+                   " UNION ALL BY NAME SELECT * FROM lw_patched_loan_class")
+        keys = DERIVED_KEYS[name]
+        sums = [c for c in before.column_names if c not in keys]
+        counts = {f.name: "::BIGINT" for f in before.schema if pa.types.is_integer(f.type) and f.name in sums}
+        self.con.register("lw_before", before)
+        self.con.register("lw_after", after)
+        try:
+            kept = "HAVING sum(loans) <> 0" if "loans" in sums else ""
+            return self.con.sql(f"""
+                SELECT {", ".join(keys)}, {", ".join(f"sum({c}){counts.get(c, '')} AS {c}" for c in sums)}
+                FROM (SELECT {", ".join(before.column_names)} FROM "{self.db}".main.summary_{name}
+                      WHERE as_of BETWEEN $start AND $stop
+                      UNION ALL BY NAME SELECT * FROM lw_after
+                      UNION ALL BY NAME SELECT {", ".join(keys)}, {", ".join(f"-{c} AS {c}" for c in sums)}
+                      FROM lw_before)
+                GROUP BY ALL {kept}""", params={"start": values["start"], "stop": values["stop"]}).to_arrow_table()
+        finally:
+            self.con.unregister("lw_before")
+            self.con.unregister("lw_after")
+
+
+def _date(d: dt.date) -> str:
+    return f"DATE '{d.isoformat()}'"
 
 
 def _loan_class(con, months: list[dt.date], stored: bool, inputs) -> pa.Table:
+    """summary_loan_class computed now for `months` (no stored summaries), with severity and pos as stored."""
     from analytics import provisioning
     have = set(month_ends(con))
     months = [m for m in months if m in have]
-    if not months:
-        return provisioning.empty_table()
-    if not stored:
-        return provisioning.loan_class(con, months, from_summary=False, inputs=inputs)
-    last = months[-1]
-    kept = con.sql("SELECT * FROM summary_loan_class WHERE list_contains($m::DATE[], as_of) AND as_of <> $last",
-                   params={"m": months, "last": last}).to_arrow_table()
-    state = con.sql("SELECT observation, carry FROM summary_loan_class WHERE as_of = $last ORDER BY loan_key",
-                    params={"last": last}).to_arrow_table()
-    walker = provisioning.Walker(con, last, from_summary=True)
-    now = walker.month(last, inputs, state=(state["observation"].to_numpy(zero_copy_only=False),
-                                            state["carry"].to_numpy()))
-    return pa.concat_tables([kept, now.cast(kept.schema)])
+    rows = provisioning.loan_class(con, months, from_summary=False, inputs=inputs) if months else \
+        provisioning.empty_table()
+    return ordered(con, rows)
+
+
+def ordered(con: duckdb.DuckDBPyConnection, rows: pa.Table, into: str | None = None) -> pa.Table | None:
+    """Per-loan rows (provisioning.COLUMNS) with severity and pos as stored in summary_loan_class: as a table, or
+    written by the statement `into` ('CREATE TABLE x AS' / 'INSERT INTO x')."""
+    con.register("lw_rows", rows)
+    try:
+        text = queries(SQL)["ordered_loan_class"]
+        if into:
+            con.execute(f"{into} {text}")
+            return None
+        return con.sql(text).to_arrow_table()
+    finally:
+        con.unregister("lw_rows")
 
 
 def _months_between(con, start: dt.date, stop: dt.date) -> list[dt.date]:

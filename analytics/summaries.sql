@@ -172,8 +172,8 @@ GROUP BY ALL;
 --                charged off, balance t0 - amount charged off; not observed at t1, balance t0
 --   closing      balance at t1 of the loans NPL at t1
 -- so opening + new_npl - upgrades - collections - write_offs = closing, exactly.
-WITH history AS (
-    SELECT DISTINCT as_of FROM performance
+WITH history AS (                 -- only the month-ends the pairs can use (as_of zonemaps skip the rest)
+    SELECT DISTINCT as_of FROM performance WHERE as_of BETWEEN last_day($start - INTERVAL 1 MONTH) AND $stop
 ), pairs AS (
     SELECT last_day(h.as_of - INTERVAL 1 MONTH) AS t0, h.as_of AS t1
     FROM history h SEMI JOIN history p ON p.as_of = last_day(h.as_of - INTERVAL 1 MONTH)
@@ -219,3 +219,96 @@ SELECT t1 AS as_of, product, region, branch,
        count(*) FILTER (WHERE balance0 IS NOT NULL AND ended = 'charged_off')               AS written_off_loans
 FROM source
 GROUP BY ALL;
+
+-- ---- Portfolio explorer (issue 4; analytics/explorer.py reads these) ----------------------------------------
+-- name: build_segments
+-- per month-end, segment (product, region, branch) and explorer dimension the bucket summary lacks: officer,
+-- cohort (origination month 'YYYY-MM') and grade (the loan's origination grade), each as (dimension, value):
+-- open loans and balance (DECIMAL, loans' currency), and those more than 30 DPD (bucket 31-60 and worse)
+WITH source AS (
+    SELECT p.as_of, l.product, l.region, l.branch, l.officer, strftime(l.origination_date, '%Y-%m') AS cohort,
+           l.grade, p.balance, p.bucket NOT IN ('current', '1-30') AS over30
+    FROM performance p JOIN loans l USING (loan_id)
+    WHERE p.as_of BETWEEN $start AND $stop AND p.bucket NOT IN ('charged_off', 'paid_off')
+      AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+      AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
+), grouped AS (
+    SELECT as_of, product, region, branch,
+           CASE WHEN grouping(officer) = 0 THEN 'officer' WHEN grouping(cohort) = 0 THEN 'cohort' ELSE 'grade' END
+               AS dimension,
+           CASE WHEN grouping(officer) = 0 THEN officer WHEN grouping(cohort) = 0 THEN cohort ELSE grade END AS value,
+           count(*) AS loans, sum(balance) AS balance, count(*) FILTER (WHERE over30) AS dpd30_loans,
+           coalesce(sum(balance) FILTER (WHERE over30), 0) AS dpd30_balance
+    FROM source
+    GROUP BY GROUPING SETS ((as_of, product, region, branch, officer), (as_of, product, region, branch, cohort),
+                            (as_of, product, region, branch, grade))
+)
+SELECT * FROM grouped ORDER BY as_of, dimension;
+
+-- name: build_borrower_loans
+-- the loans of borrowers with more than one loan (loan_key = the loan's row number, as in summary_loan_class):
+-- a borrower's exposure adds these up; every other borrower's exposure is its one loan's balance
+SELECT l.rowid AS loan_key, l.loan_id, l.borrower_id
+FROM loans l SEMI JOIN (SELECT borrower_id FROM loans GROUP BY borrower_id HAVING count(*) > 1) m USING (borrower_id)
+ORDER BY loan_key;
+
+-- name: build_exposures
+-- per month-end and segment, what the largest borrower exposures are made of (analytics/explorer.py): for each
+-- borrower with more than one loan, its open loans and balance in the segment; of the borrowers with one loan,
+-- the loans with the TOP_SINGLES (100) largest balances of the segment, ties at the 100th kept. Under any filter
+-- (a union of segments) a borrower's exposure adds up its rows, and the n <= 100 largest single-loan borrowers are
+-- among the kept rows of their segments, so the top n from this table is exact
+WITH several AS (
+    SELECT borrower_id FROM loans GROUP BY borrower_id HAVING count(*) > 1
+), source AS (
+    SELECT p.as_of, l.product, l.region, l.branch, l.borrower_id, p.balance
+    FROM performance p JOIN loans l USING (loan_id)
+    WHERE p.as_of BETWEEN $start AND $stop AND p.bucket NOT IN ('charged_off', 'paid_off')
+      AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+      AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
+), grouped AS (
+    SELECT as_of, product, region, branch, borrower_id, count(*) AS loans, sum(balance) AS balance
+    FROM source SEMI JOIN several USING (borrower_id)
+    GROUP BY ALL
+), single AS (
+    SELECT as_of, product, region, branch, borrower_id, 1::BIGINT AS loans, balance
+    FROM source ANTI JOIN several USING (borrower_id)
+    QUALIFY rank() OVER (PARTITION BY as_of, product, region, branch ORDER BY balance DESC) <= 100
+)
+SELECT e.as_of, e.product, e.region, e.branch, e.borrower_id, b.borrower_type, e.loans, e.balance
+FROM (SELECT * FROM grouped UNION ALL SELECT * FROM single) e LEFT JOIN borrowers b USING (borrower_id)
+ORDER BY e.as_of, e.balance DESC;
+
+-- name: build_loan_rows
+-- per loan (ordered by loan_id, so a lookup by id reads one block): the row numbers of its month-end rows,
+-- payments and collection actions, and of its borrower's bureau pulls, so one loan's detail is read by row number
+-- instead of scanning those tables (analytics/explorer.py loan_detail)
+WITH perf AS (
+    SELECT loan_id, list(rowid ORDER BY rowid) AS performance_rows FROM performance GROUP BY loan_id
+), paid AS (
+    SELECT loan_id, list(rowid ORDER BY rowid) AS payment_rows FROM payments GROUP BY loan_id
+), acted AS (
+    SELECT loan_id, list(rowid ORDER BY rowid) AS action_rows FROM collection_actions GROUP BY loan_id
+), pulled AS (
+    SELECT borrower_id, list(rowid ORDER BY rowid) AS bureau_rows FROM bureau GROUP BY borrower_id
+)
+SELECT l.loan_id, l.rowid AS loan_key, coalesce(f.performance_rows, []) AS performance_rows,
+       coalesce(y.payment_rows, []) AS payment_rows, coalesce(a.action_rows, []) AS action_rows,
+       coalesce(u.bureau_rows, []) AS bureau_rows
+FROM loans l LEFT JOIN perf f USING (loan_id) LEFT JOIN paid y USING (loan_id) LEFT JOIN acted a USING (loan_id)
+     LEFT JOIN pulled u ON u.borrower_id = l.borrower_id
+ORDER BY l.loan_id;
+
+-- name: ordered_loan_class
+-- the per-loan rows of lw_rows (analytics/provisioning.py COLUMNS) with severity (the tier's place in TIERS,
+-- 0 = normal) and pos (1-based place in the classification loan list's order at the row's month-end: worst tier
+-- first, then largest ECL in whole cents, then loan id), ordered by month-end and pos
+SELECT *, (list_position(['normal', 'special_mention', 'substandard', 'doubtful', 'loss'], tier) - 1)::TINYINT
+              AS severity,
+       row_number() OVER (PARTITION BY as_of
+                          ORDER BY list_position(['normal', 'special_mention', 'substandard', 'doubtful', 'loss'],
+                                                 tier) DESC, round(ecl, 2) DESC, loan_id) AS pos
+FROM lw_rows
+ORDER BY as_of, pos;

@@ -1,15 +1,16 @@
 -- name: vintage_curves
--- per cohort (origination month 'YYYY-MM' or quarter 'YYYY-Qn') and months on book 0..the last MOB every loan of
--- the cohort has reached by the last observed month-end: loans (and their original principal) that were ever
--- $metric by that MOB, cumulative, with the whole cohort's loans and principal (fixed denominators)
+-- per cohort (origination month 'YYYY-MM' or quarter 'YYYY-Qn') originated by $as_of and months on book 0..the
+-- last MOB every loan of the cohort has reached by month-end $as_of: loans (and their original principal) that
+-- were ever $metric by that MOB, cumulative, with the whole cohort's loans and principal (fixed denominators)
 WITH history AS (
-    SELECT min(as_of) AS first, max(as_of) AS last FROM summary_months
+    SELECT min(as_of) AS first, $as_of::DATE AS last FROM summary_months
 ), source AS (
     SELECT l.cohort, l.loans, l.balance,
            CASE $metric WHEN 'ever30' THEN l.mob_ever30 WHEN 'ever60' THEN l.mob_ever60
                         WHEN 'ever90' THEN l.mob_ever90 ELSE l.mob_charged_off END AS first_mob
     FROM summary_vintage l
-    WHERE (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+    WHERE l.cohort <= $as_of
+      AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
       AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
       AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
 ), cleaned AS (

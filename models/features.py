@@ -102,10 +102,6 @@ def categories(df: pd.DataFrame) -> dict[str, list[str]]:
 def matrix(df: pd.DataFrame, levels: dict[str, list[str]], names: Sequence[str] = NAMES) -> pd.DataFrame:
     """The model's input: the feature columns in order, categoricals as pandas categories with the training
     levels (a level unseen in training becomes missing), numbers as float32."""
-    x = pd.DataFrame(index=df.index)
-    for name in names:
-        if name in levels:
-            x[name] = pd.Categorical(df[name].astype("object"), categories=levels[name])
-        else:
-            x[name] = pd.to_numeric(df[name], errors="coerce").astype("float32")
-    return x
+    cols = {name: pd.Categorical(df[name].astype("object"), categories=levels[name]) if name in levels
+            else pd.to_numeric(df[name], errors="coerce").astype("float32") for name in names}
+    return pd.DataFrame(cols, index=df.index)       # at once: inserting 67 columns one by one cost ~30 ms a call

@@ -192,3 +192,27 @@ def roc_points(y, score, points: int = 200) -> pd.DataFrame:
     thr = np.r_[np.inf, s[last]]
     keep = np.unique(np.linspace(0, len(tpr) - 1, min(points, len(tpr))).round().astype(int))
     return pd.DataFrame({"fpr": fpr[keep], "tpr": tpr[keep], "threshold": thr[keep]})
+
+
+def ks_curve(y, score, points: int = 200) -> pd.DataFrame:
+    """share, bads_share, goods_share, gap, threshold: loans ranked riskiest first, the cumulative share of all
+    bads and of all goods at or above each score (thinned to about `points` rows); the KS is the largest gap."""
+    r = roc_points(y, score, points=len(np.asarray(score)) + 1)
+    y = np.asarray(y, dtype=float)
+    n_bad, n = y.sum(), len(y)
+    share = (r["tpr"] * n_bad + r["fpr"] * (n - n_bad)) / max(n, 1)
+    df = pd.DataFrame({"share": share, "bads_share": r["tpr"], "goods_share": r["fpr"],
+                       "gap": r["tpr"] - r["fpr"], "threshold": r["threshold"]})
+    keep = np.unique(np.r_[np.linspace(0, len(df) - 1, min(points, len(df))).round().astype(int),
+                           int(df["gap"].abs().idxmax())])
+    return df.iloc[keep].reset_index(drop=True)
+
+
+def grade_table(y, pd_, grade) -> pd.DataFrame:
+    """grade, loans, share, bads, bad_rate, mean_pd, lift, p_value, pd_too_low: the binomial test per grade with
+    each grade's share of the loans and its lift (bad rate over the overall bad rate)."""
+    t = binomial_tests(y, pd_, grade)
+    y = np.asarray(y, dtype=float)
+    t["share"] = t["loans"] / max(len(y), 1)
+    t["lift"] = t["bad_rate"] / (y.mean() if y.mean() > 0 else np.nan)
+    return t[["grade", "loans", "share", "bads", "bad_rate", "mean_pd", "lift", "p_value", "pd_too_low"]]

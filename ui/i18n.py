@@ -66,7 +66,7 @@ def unit(values, lang: str | None = None) -> tuple[float, str]:
     """Divisor and word for a money axis by its largest value: thousand/million/billion, or 万/亿 in Chinese."""
     top = max((abs(float(v)) for v in values), default=0.0)
     steps = ((1e8, "亿"), (1e4, "万"), (1.0, "")) if (lang or current()) == "zh" else \
-        ((1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
+        ((1e9, "billion"), (1e6, "million"), (1e3, "thousand"), (1.0, ""))
     for size, word in steps:
         if top >= size:
             return size, word
@@ -87,6 +87,8 @@ def money(value: float, currency: str, lang: str | None = None) -> str:
     """Compact amount with its currency: 'CNY 266.22M' in English; in Chinese three significant figures, since
     万 runs up to 9,999 of them: 'CNY 2.66亿', 'CNY 28.9万', 'CNY 3112万' (a KPI card has room for little more)."""
     lang = lang or current()
+    if abs(value) < (1e4 if lang == "zh" else 1e3):          # too small to compact: plain, at most 2 decimals
+        return f"{currency} {babel_numbers.format_decimal(round(value, 2), format='#,##0.##', locale=BABEL_LOCALE[lang])}"
     digits = 2
     if lang == "zh":
         size = 1e8 if abs(value) >= 1e8 else 1e4 if abs(value) >= 1e4 else 1.0

@@ -39,13 +39,28 @@ PAGES: tuple[PageSpec, ...] = (
              home_for=frozenset({"executive", "admin"})),
     PageSpec("app_pages/delinquency.py", "Delinquency", ":material/stacked_bar_chart:", RISK,
              home_for=frozenset({"risk_manager"})),
+    PageSpec("app_pages/explorer.py", "Portfolio explorer", ":material/travel_explore:",
+             frozenset({"admin", "risk_manager", "executive"})),
+    PageSpec("app_pages/vintage.py", "Vintage curves", ":material/ssid_chart:", RISK),
+    PageSpec("app_pages/classification.py", "Classification & provisioning", ":material/account_balance:",
+             RISK | {"credit_officer"}),
     PageSpec("app_pages/models.py", "Models", ":material/model_training:",
              frozenset({"admin", "risk_manager", "model_validator"}), home_for=frozenset({"model_validator"}),
              section="models"),
+    PageSpec("app_pages/model_monitoring.py", "Model monitoring", ":material/monitor_heart:",
+             frozenset({"admin", "risk_manager", "model_validator"}), section="models"),
     PageSpec("app_pages/my_portfolio.py", "My portfolio", ":material/work:", frozenset({"credit_officer"}),
              home_for=frozenset({"credit_officer"}), section="work"),
     PageSpec("app_pages/my_queue.py", "My queue", ":material/support_agent:", frozenset({"collector"}),
              home_for=frozenset({"collector"}), section="work"),
+    PageSpec("app_pages/collections.py", "Collections", ":material/phone_in_talk:",
+             frozenset({"admin", "risk_manager"}), section="work"),
+    PageSpec("app_pages/alerts.py", "Alerts", ":material/notifications_active:",
+             frozenset({"credit_officer", "risk_manager", "admin"}), section="work"),
+    PageSpec("app_pages/alert_rules.py", "Alert rules", ":material/rule:", frozenset({"risk_manager", "admin"}),
+             section="work"),
+    PageSpec("app_pages/reviews.py", "Reviews", ":material/fact_check:",
+             frozenset({"credit_officer", "risk_manager", "admin"}), section="work"),
     PageSpec("app_pages/borrower.py", "Borrower", ":material/person_search:", frozenset(
         {"risk_manager", "executive", "model_validator", "credit_officer", "collector"}), section="work"),
     PageSpec("app_pages/data.py", "Data", ":material/database:", frozenset({"admin"}), section="admin"),
@@ -97,7 +112,7 @@ def navigation(roles: list[str] | tuple[str, ...]):
             st.Page(p.path, title=title(p), icon=p.icon, default=p is landing))
     if not groups:
         return st.navigation([st.Page(_no_pages, title=t("nav.no_access"), default=True)])
-    return st.navigation(groups)
+    return st.navigation(groups, expanded=True)     # every page listed: no "View more" fold at 10
 
 
 def _no_pages() -> None:

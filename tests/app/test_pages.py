@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 import config
-from analytics import delinquency, population, portfolio, worklists
+from analytics import delinquency, kpis, population, portfolio, worklists
 from analytics.filters import Filters
 from analytics.worklists import Scope
 from data import workflow
@@ -102,16 +102,15 @@ def test_home_of_several_roles_is_the_first_in_menu_order():
 
 def test_chinese_session_shows_chinese_titles_and_numbers(demo_env):
     at = ok(app("exec", ["executive"], lang="zh").run())
-    summary = portfolio.book_summary(cursor(demo_env.home))
+    k = kpis.kpis(cursor(demo_env.home))
     assert [t.value for t in at.title] == ["资产组合概览"]
     shown = metrics(at)
-    assert list(shown) == ["在贷笔数", "贷款余额", "逾期 30+ 余额占比", "逾期 90+ 余额占比"]
-    assert shown["贷款余额"] == i18n.money(summary["outstanding_balance"], summary["currency"], "zh")
+    assert list(shown)[:4] == ["在贷笔数", "贷款余额", "新增放款", "当月回收"]
+    assert shown["贷款余额"] == i18n.money(k["outstanding_balance"], "", "zh").strip()
     assert shown["贷款余额"].endswith("亿")
-    buckets, products = chart_specs(at)
-    assert buckets["layout"]["title"]["text"] == "按逾期区间的贷款余额"
-    assert buckets["data"][0]["x"] == ["未逾期"]
-    assert f"{summary['as_of'].year}年" in buckets["layout"]["title"]["subtitle"]["text"]
+    movers = chart_specs(at)[0]
+    assert movers["layout"]["title"]["text"] == "变化最大的细分：逾期 30+ 余额占比"
+    assert f"{k['as_of'].year}年" in movers["layout"]["title"]["subtitle"]["text"]
     assert [b.label for b in at.sidebar.button] == ["退出登录"]
     assert [c.value for c in at.sidebar.caption] == ["角色：管理层"]
     assert at.sidebar.selectbox[0].label == "数据月末"
@@ -197,7 +196,7 @@ def test_an_unexpected_error_is_a_plain_message(demo_env, monkeypatch):
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
-    monkeypatch.setattr(data, "book_summary", broken)
+    monkeypatch.setattr(data, "get", broken)
     at = app("exec", ["executive"]).run()
     assert not at.exception
     assert [e.value for e in at.error] == [UNEXPECTED]

@@ -8,7 +8,9 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import worklists
 from analytics.worklists import Scope
-from tests.app.helpers import chart_specs, cursor, metrics, values
+import datetime as dt
+
+from tests.app.helpers import app, chart_specs, cursor, metrics, values
 from ui import i18n
 
 pytestmark = pytest.mark.app
@@ -40,16 +42,64 @@ def check_my_portfolio(at: AppTest, home: Path) -> None:
     assert at.dataframe[0].value["loan_id"].tolist() == late["loan_id"].tolist()
 
 
-def check_my_queue(at: AppTest, home: Path) -> None:
-    scope = Scope(agent=_staff("collector"))
-    queue = worklists.delinquent_loans(cursor(home), scope)
-    assert [t.value for t in at.title] == ["My queue"]
-    assert len(queue) > 0 and metrics(at)["Loans in queue"] == i18n.number(len(queue), lang="en")
-    shown = at.dataframe[0].value
-    assert shown["loan_id"].tolist() == queue["loan_id"].tolist()                  # DPD, then balance, descending
-    assert shown["dpd"].tolist() == sorted(shown["dpd"], reverse=True)
-    assert set(queue["last_agent"]) == {scope.agent}
+def _queue(home: Path):
+    from analytics import portfolio
+    from collection import work
+    con = cursor(home)
+    month = portfolio.available_months(con)[-1]                  # the shell's default as-of: the latest month-end
+    return con, month, work.my_queue(con, month, _staff("collector"))
 
+
+def check_my_queue(at: AppTest, home: Path) -> None:
+    from collection import work
+    _con, month, queue = _queue(home)
+    assert [t.value for t in at.title] == ["My queue"]
+    assert len(queue) > 0, "the demo collector should have accounts assigned"
+    shown = metrics(at)
+    summary = work.queue_summary(queue, work.work_date(month))
+    assert shown["Accounts in queue"] == i18n.number(summary["accounts"], lang="en")
+    assert shown["Expected recovery"] == i18n.money(summary["expected_recovery"], "CNY", lang="en")
+    table = at.dataframe[0].value
+    assert table["loan_id"].tolist() == queue["loan_id"].tolist()                 # by queue rank
+    assert table["queue_rank"].tolist() == list(range(1, len(queue) + 1))
+    assert at.selectbox(key="queue_loan").value == queue["loan_id"].iloc[0]
+    assert any("Contact details shown in clear" in s.value for s in at.success)     # my account: revealed
+    assert [b.label for b in at.button if b.label == "Queue to outbox"] == ["Queue to outbox"]
+
+
+def test_collector_records_an_action_and_reveal_is_audited(demo_env):
+    """The form stores the action with its next step (audited), the queue shows the step, the reveal is audited."""
+    from collection import work
+    con, month, queue = _queue(demo_env.home)
+    loan = queue["loan_id"].iloc[0]
+    at = app("collector", ["collector"])
+    at.run()
+    at.switch_page("app_pages/my_queue.py").run()
+    assert not at.exception
+    reveals = [e for e in workflow.audit_entries(action="pii_reveal") if e["target"] == loan]
+    assert reveals and reveals[-1]["actor"] == "collector"
+    day = work.work_date(month)
+    nxt = day + dt.timedelta(days=3)
+    form = at.get("form")[0]
+    assert form
+    boxes = {s.label: s for s in at.selectbox}
+    boxes["Outcome"].set_value("promise_to_pay")
+    boxes["Next step"].set_value("field_visit")
+    inputs = {d.label: d for d in at.date_input}
+    inputs["Promised by"].set_value(day + dt.timedelta(days=5))
+    inputs["Next step on"].set_value(nxt)
+    at.number_input[0].set_value(1234.5)
+    [b for b in at.button if b.label == "Record"][0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(f"Recorded on {loan}: promise to pay." in s.value for s in at.success)
+    rec = work.recorded((loan,)).iloc[-1]
+    assert (rec["outcome"], rec["promise_amount"], rec["next_action"], rec["next_action_date"]) == \
+        ("promise_to_pay", 1234.5, "field_visit", nxt)
+    entry = workflow.audit_entries(action="collections_action_record")[-1]
+    assert (entry["actor"], entry["target"]) == ("collector", loan)
+    table = at.dataframe[0].value.set_index("loan_id")
+    assert bool(table.at[loan, "scheduled"]) is True
+    assert table.at[loan, "next_action_date"] == nxt or str(table.at[loan, "next_action_date"])[:10] == str(nxt)
 
 
 PAGE_CHECKS = {"app_pages/my_portfolio.py": check_my_portfolio, "app_pages/my_queue.py": check_my_queue}

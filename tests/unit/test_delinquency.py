@@ -64,3 +64,27 @@ def test_roll_rates_balance_weight_and_range(tiny_store):
 def test_roll_rates_empty_range_is_refused(tiny_store):
     with pytest.raises(ValueError, match="no pair of consecutive month-ends"):
         delinquency.roll_rates_long(tiny_store, "2024-02", "2024-02")
+
+
+@pytest.fixture
+def tiny_with_summaries(isolated_home):
+    from analytics import summaries
+    from data import store
+    from tests.conftest import build_tiny_book
+    with store.new_generation() as con:
+        build_tiny_book(con)
+        summaries.build(con)
+    return store.reader().cursor()
+
+
+@pytest.mark.parametrize("way", ["summary", "raw"])
+def test_delinquency_trend_60_plus(tiny_with_summaries, way):
+    from tests.unit.analytics_books import path
+    with path(way):
+        df = delinquency.delinquency_trend(tiny_with_summaries).set_index("as_of")
+    # more than 60 DPD: January L5 (170, 1500 of 8700 open balance, 1 of 6 loans); February L4 (80, 3000 of 6350,
+    # 1 of 4); March none (L2 is 45, L4 back to 10)
+    assert df.dpd60_loans.tolist() == [1, 1, 0]
+    assert df.dpd60_balance.tolist() == pytest.approx([1500, 3000, 0])
+    assert df.dpd60_rate_balance.tolist() == pytest.approx([1500 / 8700, 3000 / 6350, 0])
+    assert df.dpd60_rate_count.tolist() == pytest.approx([1 / 6, 1 / 4, 0])

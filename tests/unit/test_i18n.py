@@ -26,11 +26,14 @@ def test_locale_formats():
 
 
 def test_money_units_per_locale():
-    assert i18n.unit([5.7e9], "en") == (1e9, "billion") and i18n.unit([950], "en") == (1e3, "thousand")
+    assert i18n.unit([5.7e9], "en") == (1e9, "billion") and i18n.unit([950], "en") == (1.0, "")
     assert i18n.unit([5.7e9], "zh") == (1e8, "亿") and i18n.unit([63_000], "zh") == (1e4, "万")
     assert i18n.unit([950], "zh") == (1.0, "")
     assert i18n.money(63_000, "CNY", lang="zh") == "CNY 6.3万"
     assert i18n.money(950, "CNY", lang="en") == "CNY 950"
+    # below the first compact unit: plain digits, grouped, at most two decimals (no float noise)
+    assert i18n.money(1790.340000000001, "CNY", lang="zh") == "CNY 1,790.34"
+    assert i18n.money(-999.5, "CNY", lang="en") == "CNY -999.5"
 
 
 def test_data_values_in_words():

@@ -88,3 +88,51 @@ def test_unknown_month_and_bad_arguments(book):
         kpis.kpis(book, "2024-01")
     with pytest.raises(ValueError, match="kpi must be one of"):
         kpis.kpi_movers(book, kpi="nope")
+
+
+# 30+ balance rate by segment (all KPI-book loans are consumer; East = branch E1, West = branch W1):
+#   East Feb 300 / 3900 (K4 at 40 DPD of K1 1100, K2 2000, K3 500, K4 300); Mar 800 / 3800 (K3 45, K4 75)
+#   West Feb 1000 / 1100 (K5 70, K6 170 of K5 400, K6 600, K7 100);        Mar 400 / 1300 (K5 100; K8 900 new)
+#   the whole book (the one product) Feb 1300 / 5000, Mar 1200 / 5100
+EAST, WEST, BOOK = (300 / 3900, 800 / 3800), (1000 / 1100, 400 / 1300), (1300 / 5000, 1200 / 5100)
+
+
+@PATHS
+def test_segment_movers_per_dimension(book, way):
+    with path(way):
+        movers = kpis.segment_movers(book, "2024-03", top=3)
+        balance = kpis.segment_movers(book, "2024-03", measure="outstanding_balance", top=1)
+    assert movers[["dimension", "segment"]].values.tolist() == [
+        ["product", "consumer"], ["region", "West"], ["region", "East"], ["branch", "W1"], ["branch", "E1"]]
+    assert movers.change.tolist() == pytest.approx([BOOK[1] - BOOK[0], WEST[1] - WEST[0], EAST[1] - EAST[0],
+                                                    WEST[1] - WEST[0], EAST[1] - EAST[0]])
+    west = movers.iloc[1]
+    assert (west.loans, west.balance, west.share) == (2, pytest.approx(1300), pytest.approx(1300 / 5100))
+    assert (west.value, west.previous) == (pytest.approx(WEST[1]), pytest.approx(WEST[0]))
+    # balance: consumer +100, West +200 (1100 -> 1300) beats East -100 (3900 -> 3800)
+    assert balance[["segment", "change"]].values.tolist() == [["consumer", 100], ["West", 200], ["W1", 200]]
+
+
+def test_segment_movers_size_floor_filters_and_missing_year(book):
+    # East holds 3800 / 5100 = 74.5% of the balance, West 25.5%: a 30% floor keeps East only
+    big = kpis.segment_movers(book, "2024-03", min_share=0.3)
+    assert big[["dimension", "segment"]].values.tolist() == [["product", "consumer"], ["region", "East"],
+                                                             ["branch", "E1"]]
+    west = kpis.segment_movers(book, "2024-03", filters=Filters(regions=("West",)))
+    assert west.segment.tolist() == ["consumer", "West", "W1"] and west.share.tolist() == [1, 1, 1]
+    assert west.change.tolist() == pytest.approx([WEST[1] - WEST[0]] * 3)
+    # 2023-03-31 is there, but 2023-02-28 (a year before 2024-02) is not: nothing to compare with
+    assert kpis.segment_movers(book, "2024-02", compare="year").empty
+    year = kpis.segment_movers(book, "2024-03", compare="year", measure="dpd30_rate_count", top=1)
+    # East: 2023-03 K2 at 100 DPD of K1, K2 (1 / 2); 2024-03 K3, K4 of 4 loans (2 / 4): no change;
+    # West had no loans in 2023-03: no change to rank, so it comes after East
+    assert year[["segment", "value", "previous"]].values.tolist()[1] == ["East", 0.5, 0.5]
+    with pytest.raises(ValueError, match="measure must be one of"):
+        kpis.segment_movers(book, measure="ecl")
+
+
+def test_better_or_worse():
+    assert kpis.better("dpd30_rate_balance", 0.01) == -1 and kpis.better("npl_ratio", -0.01) == 1
+    assert kpis.better("collections", 5) == 1 and kpis.better("coverage_ratio", -0.1) == -1
+    assert kpis.better("ecl", 0) == 0 and kpis.better("ecl", None) == 0
+    assert set(kpis.BETTER_UP) <= set(kpis.KPIS)

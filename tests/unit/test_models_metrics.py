@@ -140,3 +140,44 @@ def test_roc_points_run_from_origin_to_corner(sample):
     assert (r["fpr"].iloc[0], r["tpr"].iloc[0]) == (0.0, 0.0)
     assert (r["fpr"].iloc[-1], r["tpr"].iloc[-1]) == pytest.approx((1.0, 1.0))
     assert r["fpr"].is_monotonic_increasing and len(r) <= 50
+
+
+def test_ks_curve_by_hand():
+    # ranked riskiest first: 0.9 bad, 0.7 good, 0.6 bad, 0.3 good, 0.1 good. After the top 3 loans (60%) both
+    # bads (100%) and one good of three (33%) are caught: the widest gap 2/3, the same as ks()
+    y, s = [1, 1, 0, 0, 0], [0.9, 0.6, 0.7, 0.3, 0.1]
+    c = metrics.ks_curve(y, s)
+    at = c.loc[c["gap"].idxmax()]
+    assert at["share"] == pytest.approx(0.6) and at["bads_share"] == 1.0 and at["goods_share"] == pytest.approx(1 / 3)
+    assert at["gap"] == pytest.approx(metrics.ks(y, s)) and at["threshold"] == 0.6
+    assert (c["share"].iloc[0], c["share"].iloc[-1]) == (0.0, pytest.approx(1.0))
+
+
+def test_ks_curve_peak_matches_scipy(sample):
+    y, p = sample
+    c = metrics.ks_curve(y, p, points=50)
+    assert c["gap"].max() == pytest.approx(stats.ks_2samp(p[y == 1], p[y == 0]).statistic, abs=1e-12)
+    assert len(c) <= 51
+
+
+def test_grade_table_by_hand():
+    # 100 loans at PD 2% with 8 bads, 50 at PD 20% with 10 bads: overall bad rate 18/150 = 12%
+    p = np.r_[np.full(100, 0.02), np.full(50, 0.2)]
+    y = np.r_[np.ones(8), np.zeros(92), np.ones(10), np.zeros(40)]
+    t = metrics.grade_table(y, p, grade_of(p)).set_index("grade")
+    low, high = grade_of([0.02])[0], grade_of([0.2])[0]
+    assert t.loc[low, "share"] == pytest.approx(100 / 150) and t.loc[high, "share"] == pytest.approx(50 / 150)
+    assert t.loc[low, "lift"] == pytest.approx(0.08 / 0.12) and t.loc[high, "lift"] == pytest.approx(0.2 / 0.12)
+    assert bool(t.loc[low, "pd_too_low"]) and not bool(t.loc[high, "pd_too_low"])
+
+
+def test_evaluation_gathers_the_same_figures(sample):
+    from models.validation import evaluate
+    y, p = sample
+    ev = evaluate(y, p)
+    assert ev.auc == pytest.approx(roc_auc_score(y, p), abs=1e-12) and ev.brier == pytest.approx(
+        brier_score_loss(y, p), abs=1e-15)
+    assert ev.ks == pytest.approx(metrics.ks(y, p)) and ev.ece == pytest.approx(metrics.ece(y, p))
+    assert (ev.hl_statistic, ev.hl_p_value) == pytest.approx(metrics.hosmer_lemeshow(y, p))
+    assert ev.grades["loans"].sum() == len(y) == ev.deciles["loans"].sum()
+    assert list(ev.grades["grade"]) == sorted(ev.grades["grade"], key=lambda g: int(g[1:]))

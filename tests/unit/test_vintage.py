@@ -66,3 +66,35 @@ def test_filters(book, way):
 def test_bad_arguments(book):
     with pytest.raises(ValueError, match="metric must be one of"):
         vintage.vintage_curves(book, "ever45")
+
+
+@PATHS
+def test_an_earlier_month_end_shows_the_curves_as_they_were(book, way):
+    with path(way):
+        april = vintage.vintage_curves(book, "ever30", as_of="2024-04")
+        may90 = vintage.vintage_curves(book, "ever90", as_of="2024-05")
+        feb_q = vintage.vintage_curves(book, "ever30", by="quarter", as_of="2024-02")
+    # At April: 2024-01 runs to MOB 3 (V2 35 DPD in Feb, V1 45 in March); 2024-02 to MOB 2 (V4 65 in April);
+    # 2024-03 to MOB 1 (V6 reaches 40 DPD only in June, after April)
+    assert curves(april) == {"2024-01": pytest.approx([0, 1 / 3, 2 / 3, 2 / 3]),
+                             "2024-02": pytest.approx([0, 0, 0.5]), "2024-03": [0, 0]}
+    # At May: V1 100 DPD in May (MOB 4) is ever 90+; V4 95 in May (MOB 3); June's V1 charge-off is not known yet
+    assert curves(may90) == {"2024-01": pytest.approx([0, 0, 0, 0, 1 / 3]),
+                             "2024-02": pytest.approx([0, 0, 0, 0.5]), "2024-03": [0, 0, 0]}
+    # At February the quarter holds V1..V5 (V6 not yet originated) and runs to MOB 0 of its February loans
+    assert curves(feb_q) == {"2024-Q1": [0]} and feb_q.cohort_loans.tolist() == [5]
+    assert vintage.vintage_curves(book, "ever30").equals(vintage.vintage_curves(book, "ever30", as_of="2024-06"))
+
+
+def test_table_is_one_row_per_cohort_with_its_size(book):
+    table = vintage.vintage_table(vintage.vintage_curves(book, "ever30", as_of="2024-04"))
+    # columns: cohort, its loans and principal (fixed denominators), then the share at each MOB (NaN = not reached)
+    assert table.columns.tolist() == ["cohort", "loans", "principal", "mob_0", "mob_1", "mob_2", "mob_3"]
+    assert table.cohort.tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert table.loans.tolist() == [3, 2, 1] and table.principal.tolist() == pytest.approx([6000, 2000, 800])
+    assert table.mob_3.iloc[0] == pytest.approx(2 / 3) and table.mob_3.iloc[1:].isna().all()
+
+
+def test_unknown_month_end_is_refused(book):
+    with pytest.raises(ValueError, match="no performance data for month-end 2024-07-31"):
+        vintage.vintage_curves(book, "ever30", as_of="2024-07")

@@ -1,0 +1,124 @@
+"""Alerts (credit officers, risk managers, admins): the early-warning queue, each alert's evidence, its workflow."""
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+import signals
+from data import alerts
+from ui import auth, data, tables
+from ui.i18n import current, date, number, t
+
+user = auth.require_page(__file__)
+st.title(t("alerts.title"))
+FLASH = "alerts_flash"
+lang = current()
+managers = bool({"risk_manager", "admin"} & set(user.roles))
+scope = None if managers else data.staff_scope(user, "credit_officer")
+if not managers and scope is None:
+    st.warning(t("alerts.no_scope"))
+    st.stop()
+
+
+def _signal(name: str) -> str:
+    return t(f"alerts.signal_{name}")
+
+
+def _act(do, ok_key: str, **values) -> None:
+    """Run a workflow change in a callback (before the page draws, so the table shows it); note the outcome."""
+    try:
+        do()
+    except ValueError as exc:
+        st.session_state[FLASH] = ("error", t("alerts.failed", error=exc))
+        return
+    st.session_state[FLASH] = ("success", t(ok_key, **values))
+
+
+statuses = st.multiselect(t("alerts.status_filter"), alerts.STATUSES, default=["open", "acknowledged"],
+                          format_func=lambda s: t(f"alerts.status_{s}"), key="alerts_status")
+frame = alerts.alerts_frame(status=tuple(statuses), owner=scope.officer if scope else None,
+                            branch=scope.branch if scope and not scope.officer else None, by_due=True)
+whose = t("alerts.scope_all") if managers else (
+    t("alerts.scope_officer", code=scope.officer) if scope.officer else t("alerts.scope_branch", branch=scope.branch))
+st.caption(whose)
+if FLASH in st.session_state:
+    kind, text = st.session_state.pop(FLASH)
+    getattr(st, kind)(text)
+if frame.empty:
+    st.info(t("alerts.empty"))
+    st.stop()
+
+today = dt.date.today()
+linked = tables.may_open_borrower(user.roles)
+summary = alerts.queue_summary(frame, today)
+cols = st.columns(4)
+cols[0].metric(t("alerts.shown"), number(summary["alerts"]), border=True)
+cols[1].metric(t("alerts.open"), number(summary["open"]), border=True, help=t("alerts.open_help"))
+cols[2].metric(t("alerts.overdue"), number(summary["overdue"]), border=True,
+               help=t("alerts.overdue_help", date=date(today)))
+cols[3].metric(t("alerts.urgent"), number(summary["urgent"]), border=True, help=t("alerts.urgent_help"))
+
+shown = pd.DataFrame({
+    t("alerts.col_id"): frame["alert_id"], t("alerts.col_loan"): frame["loan_id"],
+    t("alerts.col_signal"): frame["signal"].map(_signal),
+    t("alerts.col_severity"): frame["severity"].map(lambda s: t(f"alerts.severity_{s}")),
+    t("alerts.col_status"): frame["status"].map(lambda s: t(f"alerts.status_{s}")),
+    t("alerts.col_raised"): frame["raised_at"], t("alerts.col_due"): frame["due_date"],
+    t("alerts.col_owner"): frame["owner"]})
+event = st.dataframe(shown, hide_index=True, width="stretch", key="alerts_table",
+                     **(dict(on_select="rerun", selection_mode="single-row") if linked else {}))
+if linked:
+    st.caption(t("alerts.select_to_open"))
+    tables.open_selected_loan(event, frame["loan_id"].reset_index(drop=True))
+
+st.subheader(t("alerts.detail"))
+alert_id = st.selectbox(t("alerts.pick"), frame["alert_id"].tolist(), key="alerts_pick",
+                        format_func=lambda i: t("alerts.pick_item", id=i, loan=frame.set_index("alert_id")
+                                                .loc[i, "loan_id"], signal=_signal(frame.set_index("alert_id")
+                                                                                   .loc[i, "signal"])))
+alert = alerts.get_alert(int(alert_id))
+spec = signals.BY_NAME.get(alert["signal"])
+st.markdown(f"**{_signal(alert['signal'])}** · {t('alerts.severity_' + alert['severity'])} · "
+            f"{t('alerts.status_' + alert['status'])} · {t('alerts.raised_on', date=date(alert['raised_at']))} · "
+            f"{t('alerts.due_on', date=date(alert['due_date']))} · {t('alerts.owner', owner=alert['owner'])}")
+if spec:
+    st.caption(spec.zh if lang == "zh" else spec.en)
+if linked:
+    st.page_link("app_pages/borrower.py", label=t("alerts.open_borrower", loan=alert["loan_id"]),
+                 icon=":material/person_search:", query_params={"loan": alert["loan_id"]})
+st.markdown(t("alerts.evidence"))
+st.dataframe(pd.DataFrame({t("alerts.col_field"): list(alert["evidence"]),
+                           t("alerts.col_value"): [str(v) for v in alert["evidence"].values()]}), hide_index=True)
+
+moves = alerts.MOVES.get(alert["status"], ())
+who = dict(actor=user.username, origin=auth.origin())
+c1, c2, c3 = st.columns(3)
+if "acknowledged" in moves:
+    c1.button(t("alerts.acknowledge"), key="alerts_ack", on_click=_act, args=(
+        lambda: alerts.move(alert["alert_id"], "acknowledged", **who), "alerts.done_acknowledged"),
+        kwargs={"id": alert["alert_id"]})
+if "resolved" in moves:
+    c2.button(t("alerts.resolve"), key="alerts_resolve", on_click=_act, args=(
+        lambda: alerts.move(alert["alert_id"], "resolved", **who), "alerts.done_resolved"),
+        kwargs={"id": alert["alert_id"]})
+if "escalated" in moves:
+    to = c3.radio(t("alerts.escalate_to"), alerts.ESCALATE_TO, key="alerts_to", horizontal=True,
+                  format_func=lambda x: t(f"alerts.to_{x}"))
+    c3.button(t("alerts.escalate"), key="alerts_escalate", on_click=_act, args=(
+        lambda: alerts.move(alert["alert_id"], "escalated", to=to, **who), "alerts.done_escalated"),
+        kwargs={"id": alert["alert_id"]})
+
+with st.form("alerts_comment", clear_on_submit=True):
+    note = st.text_area(t("alerts.comment"), key="alerts_note")
+    if st.form_submit_button(t("alerts.add_comment")):
+        _act(lambda: alerts.comment(alert["alert_id"], note, **who), "alerts.done_comment", id=alert["alert_id"])
+        st.rerun()
+if managers:
+    with st.form("alerts_reassign"):
+        new_owner = st.text_input(t("alerts.new_owner"), value=alert["owner"] or "", key="alerts_owner")
+        if st.form_submit_button(t("alerts.reassign")):
+            _act(lambda: alerts.reassign(alert["alert_id"], new_owner, **who), "alerts.done_reassigned",
+                 id=alert["alert_id"], owner=new_owner)
+            st.rerun()
+for c in alerts.comments(alert["alert_id"]):
+    st.markdown(f"- {c['actor']} · {c['at']:%Y-%m-%d %H:%M}: {c['text']}")
