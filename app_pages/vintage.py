@@ -5,7 +5,7 @@ import streamlit as st
 from analytics import vintage
 from charts import vintage as charts
 from ui import auth, data, downloads, shell
-from ui.i18n import current, date, t
+from ui.i18n import current, date, percent, t
 
 PLOT = dict(theme=None, config={"displaylogo": False})
 
@@ -37,7 +37,7 @@ if chosen in st.session_state:           # cohorts not drawn at this month-end (
     st.session_state[chosen] = [c for c in st.session_state[chosen] if c in cohorts]
 highlight = tuple(c1.multiselect(t("vintage.highlight"), cohorts, key=chosen, help=t("vintage.highlight_help"),
                                  placeholder=t("vintage.highlight_none")))
-mob = c2.select_slider(t("vintage.at_mob"), list(range(oldest + 1)), value=min(12, oldest),
+mob = c2.select_slider(t("vintage.at_mob"), list(range(oldest + 1)), value=min(12, oldest // 2),
                        key=f"vi_mob_{oldest}_{lang}", help=t("vintage.at_mob_help"))
 
 st.plotly_chart(charts.vintage_chart(curves, metric, weight, by, as_of, lang, currency, highlight), **PLOT)
@@ -46,11 +46,12 @@ st.plotly_chart(charts.vintage_at_mob(curves, mob, metric, weight, by, as_of, la
 st.subheader(t("vintage.table_title"))
 table = vintage.vintage_table(curves)
 mobs = [c for c in table.columns if c.startswith("mob_")]
-st.dataframe(table, hide_index=True, width="stretch", column_config={
+shown = table.assign(**{c: table[c].map(lambda v: "" if v != v else percent(v)) for c in mobs})   # blank = not reached
+st.dataframe(shown, hide_index=True, width="stretch", column_config={
     "cohort": st.column_config.TextColumn(t("vintage.col_cohort"), pinned=True),
     "loans": st.column_config.NumberColumn(t("vintage.col_loans"), format="localized"),
     "principal": st.column_config.NumberColumn(t("vintage.col_principal", currency=currency), format="localized"),
-    **{c: st.column_config.NumberColumn(t("vintage.col_mob", n=c[4:]), format="percent") for c in mobs}})
+    **{c: st.column_config.TextColumn(t("vintage.col_mob", n=c[4:])) for c in mobs}})
 st.caption(t("vintage.table_caption", unit=t(f"vintage.unit_{weight}", currency=currency),
              desc=t(f"vintage.desc_{metric}"), date=date(as_of)))
 downloads.buttons(table, f"vintage-{metric}-{weight}-{by}",
