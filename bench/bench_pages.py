@@ -62,18 +62,26 @@ def start_server(env: dict, log: Path) -> tuple[subprocess.Popen, str]:
 
 
 def drawn(page, stem: str, timeout: float = 120_000) -> None:
-    """At the page's address, its heading shown, the run finished and every chart drawn by plotly."""
-    page.wait_for_url(f"**/{stem}", timeout=timeout)
+    """At the page's address, its heading shown, Streamlit's run finished (the app's script state, not the
+    "running" indicator, which appears only after a delay) and every chart on screen drawn by plotly."""
+    page.wait_for_function("(stem) => location.pathname.replace(/\\/$/, '').endsWith('/' + stem) || "
+                           "(stem === '' && location.pathname === '/')", arg=stem, timeout=timeout)
     page.locator("h1").first.wait_for(timeout=timeout)
-    page.wait_for_timeout(50)
-    page.wait_for_selector(STATUS, state="detached", timeout=timeout)
-    page.wait_for_function(f"""() => document.querySelectorAll('{CHART}').length ===
-                               document.querySelectorAll('{PLOT}').length""", timeout=timeout)
+    page.wait_for_function(f"""() => {{
+        const app = document.querySelector('[data-test-script-state]');
+        if (!app || app.getAttribute('data-test-script-state') === 'running') return false;
+        return [...document.querySelectorAll('{CHART}')].filter(c => c.offsetParent !== null)
+            .every(c => c.querySelector('.js-plotly-plot'));
+    }}""", timeout=timeout)
 
 
 def visit(page, title: str, stem: str) -> float:
+    before = page.locator("h1").first.inner_text()
     t = time.perf_counter()
     page.locator(SIDEBAR).get_by_role("link", name=title, exact=True).click()
+    # the old page stays on screen until the new run replaces it: wait for the new heading first
+    page.wait_for_function("(old) => { const h = document.querySelector('h1'); return h && h.innerText !== old; }",
+                           arg=before, timeout=120_000)
     drawn(page, stem)
     return (time.perf_counter() - t) * 1000
 
