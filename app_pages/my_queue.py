@@ -49,6 +49,7 @@ cols[3].metric(t("queue.due"), number(summary["due"]), border=True, help=t("queu
 
 st.caption(t("queue.order", worked=number(summary["worked"])))
 shown = localise(queue, {"next_action": "channel", "bucket": "bucket", "last_outcome": "outcome"})
+shown = shown.round({"balance": 2, "expected_recovery": 2})          # amounts to the cent
 shown["arm"] = [t(f"queue.arm_{a}") for a in queue["arm"]]
 cc = st.column_config
 money_col = dict(format="localized")
