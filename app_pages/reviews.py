@@ -184,14 +184,16 @@ def dashboard_tab() -> None:
     by = st.radio(t("reviews.by"), ("branch", "reviewer"), horizontal=True, key="reviews_by",
                   format_func={x: t(f"reviews.by_{x}") for x in ("branch", "reviewer")}.get)
     table = reviews.status_by(frame, by, today)
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
+    shown = table.assign(timeliness=table["timeliness"].map(lambda v: "—" if v != v or v is None else percent(v)))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
         by: t(f"reviews.by_{by}"), "reviews": st.column_config.NumberColumn(t("reviews.col_reviews"), format="%d"),
         "due": st.column_config.NumberColumn(t("reviews.due"), format="%d"),
         "overdue": st.column_config.NumberColumn(t("reviews.overdue"), format="%d"),
         "done": st.column_config.NumberColumn(t("reviews.done"), format="%d"),
         "on_time": st.column_config.NumberColumn(t("reviews.col_on_time"), format="%d"),
         "completion": st.column_config.NumberColumn(t("reviews.col_completion"), format="percent"),
-        "timeliness": st.column_config.NumberColumn(t("reviews.col_timeliness"), format="percent")})
+        "timeliness": st.column_config.TextColumn(t("reviews.col_timeliness"),     # "—": none done yet
+                                                  help=t("reviews.on_time_help"))})
     pick = st.selectbox(t("reviews.drill", by=t(f"reviews.by_{by}")), table[by].tolist(), index=None,
                         key="reviews_drill", placeholder=t("reviews.drill_placeholder"))
     if pick is not None:

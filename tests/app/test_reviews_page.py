@@ -103,6 +103,7 @@ def test_dashboard_by_branch_and_officer_in_chinese(book):
     table = at.dataframe[1].value                 # the dashboard's status by branch
     # both reviews of branch E1 pending: 2 reviews, none done
     assert table[["branch", "reviews", "done"]].values.tolist() == [["E1", 2, 0]]
+    assert table["timeliness"].tolist() == ["—"]                # none done yet: a dash, not "None"
     ok(at.radio(key="reviews_by").set_value("reviewer").run())
     assert at.dataframe[1].value["reviewer"].tolist() == ["OF1"]
     ok(at.selectbox(key="reviews_drill").set_value("OF1").run())
