@@ -8,12 +8,10 @@ from charts import models as charts
 from data import jobs
 from data.errors import DataError
 from models import catalog, explain, monitor, registry
-from models.targets import TARGETS
-from ui import auth, data, downloads, i18n, shell
+from ui import auth, data, downloads, i18n, model_picker, shell
 from ui.i18n import current, month, t
 
 CHANGERS = {"admin", "model_validator"}
-CHOICE = "model_choice"           # lasting (target, version), shared with the Models page
 CFG = {"displaylogo": False}
 
 user = auth.require_page(__file__)
@@ -27,27 +25,7 @@ if table.empty:
     st.info(t("models.monitor_no_model"), icon=":material/info:")
     st.stop()
 
-targets = list(dict.fromkeys(table["target"]))
-
-
-def target_label(name: str, lang: str = lang) -> str:
-    return t(f"models.target_{name}", lang) if name in TARGETS else name
-
-
-
-chosen = st.session_state.get(CHOICE)
-c1, c2 = st.columns(2)
-target = c1.selectbox(t("models.pick_target"), targets, index=targets.index(chosen[0]) if chosen and chosen[0] in
-                      targets else 0, format_func=target_label,
-                      key=f"monitor_target_{lang}")
-versions = table.loc[table["target"] == target, "version"].tolist()[::-1]
-champ = registry.champion(target)
-default = chosen[1] if chosen and chosen[0] == target and chosen[1] in versions else (champ or versions[0])
-version = c2.selectbox(t("models.pick_version"), versions, index=versions.index(default),
-                       format_func=lambda v, c=champ, lang=lang: v + (f" · {t('models.champion_mark', lang)}"
-                                                                      if v == c else ""),
-                       key=f"monitor_version_{target}_{lang}")
-st.session_state[CHOICE] = (target, version)
+target, version = model_picker.pick(table, "monitor", lang)
 report = registry.read_report(target, version)
 d = report["data"]
 labels = {f: catalog.label(f, lang) for f in catalog.NAMES}

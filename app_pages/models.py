@@ -9,11 +9,10 @@ from data.errors import DataError, UsageError
 from models import card, monitor, registry
 from models.targets import TARGETS
 from models.validation import evaluate, version_evaluation
-from ui import auth, data, downloads, i18n, shell
+from ui import auth, data, downloads, i18n, model_picker, shell
 from ui.i18n import current, month, t
 
 CHANGERS = {"admin", "model_validator"}
-CHOICE = "model_choice"           # lasting (target, version), shared with the Model monitoring page
 CFG = {"displaylogo": False}
 DONE_ICON, FAILED_ICON = ":material/check_circle:", ":material/error:"
 
@@ -119,7 +118,7 @@ if table.empty:
 st.subheader(t("models.registry_heading"))
 shown = table.drop(columns=["horizon", "bad_dpd"]).assign(
     champion=[t("models.champion_mark") if c else "" for c in table["champion"]],
-    target=[t(f"models.target_{x}") if x in TARGETS else x for x in table["target"]],
+    target=[model_picker.target_label(x) for x in table["target"]],
     created_at=[str(c or "")[:16].replace("T", " ") for c in table["created_at"]])
 st.dataframe(shown, hide_index=True, column_config={
     "target": t("models.col_target"), "version": t("models.col_version"), "champion": t("models.col_champion"),
@@ -127,27 +126,9 @@ st.dataframe(shown, hide_index=True, column_config={
     **{k: st.column_config.NumberColumn(k.upper() if k != "brier" else "Brier", format="%.4f")
        for k in ("auc", "gini", "ks", "brier", "psi")}})
 
-targets = list(dict.fromkeys(table["target"]))
-
-
-def target_label(name: str, lang: str = lang) -> str:
-    return t(f"models.target_{name}", lang) if name in TARGETS else name
-
-
-
-chosen = st.session_state.get(CHOICE)
-c1, c2 = st.columns(2)
-target = c1.selectbox(t("models.pick_target"), targets, index=targets.index(chosen[0]) if chosen and chosen[0] in
-                      targets else 0, format_func=target_label,
-                      key=f"models_target_{lang}")
+target, version = model_picker.pick(table, "models", lang)
 versions = table.loc[table["target"] == target, "version"].tolist()[::-1]          # newest first
 champ = registry.champion(target)
-default = chosen[1] if chosen and chosen[0] == target and chosen[1] in versions else (champ or versions[0])
-version = c2.selectbox(t("models.pick_version"), versions, index=versions.index(default),
-                       format_func=lambda v, c=champ, lang=lang: v + (f" · {t('models.champion_mark', lang)}"
-                                                                      if v == c else ""),
-                       key=f"models_version_{target}_{lang}")
-st.session_state[CHOICE] = (target, version)
 report = registry.read_report(target, version)
 ev = version_evaluation(target, version)
 d = report["data"]
