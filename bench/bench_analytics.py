@@ -290,13 +290,20 @@ def ratio(a: float | None, b: float | None) -> str:
     return "-" if a is None or b is None or not b else f"{a / b:,.1f}x"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def book_arguments(description: str, repeat: int = 7,
+                   repeat_help: str = "timed warm runs per figure (median)") -> argparse.ArgumentParser:
+    """The options every benchmark over a cached demo book shares (workspace() reads them)."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--loans", type=int, default=1_000_000)
     ap.add_argument("--months", type=int, default=36)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--home", default=str(ROOT / "var" / "bench"), help="cache folder of built workspaces")
-    ap.add_argument("--repeat", type=int, default=7, help="timed warm runs per figure (median)")
+    ap.add_argument("--repeat", type=int, default=repeat, help=repeat_help)
+    return ap
+
+
+def main() -> None:
+    ap = book_arguments(__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*", help="figures to time (default all)")
     args = ap.parse_args()
     home = workspace(args)

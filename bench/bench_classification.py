@@ -10,28 +10,15 @@ of --repeat warm runs after one untimed run; ratios are polars / DuckDB and pand
 from __future__ import annotations
 
 import argparse
-import gc
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.bench_analytics import timed  # noqa: E402  (median of warm runs)
 NPL = ["substandard", "doubtful", "loss"]
 TIERS = ["normal", "special_mention", "substandard", "doubtful", "loss"]
-
-
-def timed(fn, repeat: int) -> float:
-    fn()
-    runs = []
-    for _ in range(repeat):
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - t) * 1000)
-    return statistics.median(runs)
 
 
 def main() -> None:

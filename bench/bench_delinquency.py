@@ -10,7 +10,6 @@ pandas / DuckDB against the figure as the pages get it.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -20,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_analytics import OPEN, fmt, load_frames, ratio, timed, workspace  # noqa: E402
+from bench_analytics import OPEN, book_arguments, fmt, load_frames, ratio, timed, workspace  # noqa: E402
 
 LADDER = list(zip(OPEN, OPEN[1:] + ["charged_off"]))
 
@@ -164,12 +163,7 @@ def pd_figures(f, months):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--loans", type=int, default=1_000_000)
-    ap.add_argument("--months", type=int, default=36)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--home", default=str(ROOT / "var" / "bench"), help="cache folder of built workspaces")
-    ap.add_argument("--repeat", type=int, default=7, help="timed warm runs per figure (median)")
+    ap = book_arguments(__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*", help="figures to time (default all)")
     ap.add_argument("--no-frames", action="store_true", help="time DuckDB only (skip loading polars/pandas)")
     args = ap.parse_args()

@@ -13,7 +13,6 @@ ratios are polars / DuckDB and pandas / DuckDB against the figure as the page ge
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_analytics import fmt, ratio, timed, workspace  # noqa: E402
+from bench.bench_analytics import book_arguments, fmt, ratio, timed, workspace  # noqa: E402
 
 
 def add_explorer_summaries(con) -> float:
@@ -51,12 +50,7 @@ def frames(con, as_of):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--loans", type=int, default=1_000_000)
-    ap.add_argument("--months", type=int, default=36)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--home", default=str(ROOT / "var" / "bench"), help="cache folder of built workspaces")
-    ap.add_argument("--repeat", type=int, default=7, help="timed warm runs per figure (median)")
+    ap = book_arguments(__doc__.splitlines()[0])
     args = ap.parse_args()
     home = workspace(args)
     import polars as pl

@@ -12,7 +12,6 @@ page fully drawn within 1.5 s. Screenshots of the last warm visit go to --shots 
 """
 from __future__ import annotations
 
-import argparse
 import os
 import socket
 import statistics
@@ -26,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_analytics import workspace  # noqa: E402
+from bench_analytics import book_arguments, workspace  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 STATUS = '[data-testid="stStatusWidget"]'
@@ -92,12 +91,7 @@ def stem(spec, home=None) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--loans", type=int, default=1_000_000)
-    ap.add_argument("--months", type=int, default=36)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--home", default=str(ROOT / "var" / "bench"), help="cache folder of built workspaces")
-    ap.add_argument("--repeat", type=int, default=5, help="warm visits per page (median)")
+    ap = book_arguments(__doc__.splitlines()[0], repeat=5, repeat_help="warm visits per page (median)")
     ap.add_argument("--shots", help="folder for a screenshot of each page")
     args = ap.parse_args()
     home = workspace(args)
