@@ -271,9 +271,7 @@ def alerts_frame(month: dt.date | None = None, status: tuple[str, ...] = (), own
         q = q.where(t.c.owner == owner)
     if branch:
         q = q.where(t.c.branch == branch)
-    with (eng or workflow.engine()).connect() as c:
-        rows = [dict(r._mapping) for r in c.execute(q)]
-    return pd.DataFrame(rows, columns=[c.name for c in t.columns])
+    return workflow.rows_frame(q, t, eng)
 
 
 

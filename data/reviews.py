@@ -162,9 +162,7 @@ def reviews_frame(month: dt.date | None = None, eng: sa.Engine | None = None) ->
     q = sa.select(t).order_by(t.c.review_id)
     if month is not None:
         q = q.where(t.c.due_date >= month.replace(day=1), t.c.due_date <= month)
-    with (eng or workflow.engine()).connect() as c:
-        rows = [dict(r._mapping) for r in c.execute(q)]
-    return pd.DataFrame(rows, columns=[c.name for c in t.columns])
+    return workflow.rows_frame(q, t, eng)
 
 
 # ------------------------------------------------------------------------------------------ the review form
@@ -321,9 +319,7 @@ def review_list(status: tuple[str, ...] = (), reviewer: str | None = None, branc
         q = q.where(t.c.reviewer == reviewer)
     if branch:
         q = q.where(t.c.branch == branch)
-    with (eng or workflow.engine()).connect() as c:
-        rows = [dict(r._mapping) for r in c.execute(q)]
-    return pd.DataFrame(rows, columns=[c.name for c in t.columns])
+    return workflow.rows_frame(q, t, eng)
 
 
 def queue_summary(df: pd.DataFrame, today: dt.date) -> dict[str, int]:

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Iterator
 
+import pandas as pd
 import sqlalchemy as sa
 
 import config
@@ -419,6 +420,13 @@ def verify_audit(eng: sa.Engine | None = None) -> tuple[bool, int | None, int]:
                 return False, row.seq, n
             prev, expected_seq = row.hash, row.seq + 1
     return True, None, n
+
+
+def rows_frame(q: sa.Select, table: sa.Table, eng: sa.Engine | None = None) -> pd.DataFrame:
+    """The rows of a select over `table` as a DataFrame with every column of the table (also when empty)."""
+    with (eng or engine()).connect() as c:
+        rows = [dict(r._mapping) for r in c.execute(q)]
+    return pd.DataFrame(rows, columns=[col.name for col in table.columns])
 
 
 def audit_entries(*, actor: str | None = None, action: str | None = None, since: date | None = None,
