@@ -6,6 +6,12 @@ the share that is current at t+1 (per bucket, and over all delinquent buckets to
 a loan not observed at t+1 is left out of the denominator. The flow rate of k is balance in k+1 at t+1 / balance
 in k at t (aggregate balances, not loan by loan, so it can exceed 1); the state after 180+ is charged_off, whose
 "balance" at t+1 is the amount charged off at t+1. Rows are labelled by as_of = t+1.
+
+Decision on 180+: loans stay there until they are charged off, so its balance is a stock that builds up and the flow
+151-180 -> 180+ routinely exceeds 1 (297% on the demo book). We keep DOMAIN.md's definition as written and do not
+cap it: the next step, 180+ -> charged_off, is smaller by the same stock, so the two steps multiplied (as the
+waterfall does) give charge-offs / 151-180 balance times the month-on-month growth of the 180+ stock
+(tests/unit/test_flows.py pins this identity). The page says so under the waterfall.
 """
 from __future__ import annotations
 

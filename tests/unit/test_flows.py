@@ -78,3 +78,26 @@ def test_roll_rates_long_reads_summaries_with_the_same_answer(tiny, way):
     assert len(df) == 8 and df.loans.sum() == 9
     assert cards[["from_bucket", "to_bucket", "loans"]].values.tolist() == [["151-180", "charged_off", 1]]
     assert trend[trend.as_of.astype(str) == "2024-03-31"].balance.sum() == pytest.approx(6300)
+
+
+def test_flow_into_180_plus_exceeds_one_and_the_next_step_offsets_it(isolated_home):
+    """The decision documented in analytics/flows.py: 180+ is a stock, so the flow into it can exceed 100%, and
+    the two last steps multiplied equal charge-offs / 151-180 balance x the growth of the 180+ stock."""
+    from tests.unit.analytics_books import loan, publish
+    jan, feb, mar = "2024-01-31", "2024-02-29", "2024-03-31"
+    perf = [("A", jan, 1000, 170, "151-180"), ("A", feb, 1000, 200, "180+"), ("A", mar, 1000, 230, "charged_off"),
+            ("B", jan, 2000, 300, "180+"), ("B", feb, 2000, 330, "180+"), ("B", mar, 2000, 360, "180+"),
+            ("C", jan, 500, 160, "151-180"), ("C", feb, 500, 190, "180+"), ("C", mar, 500, 220, "180+"),
+            ("D", jan, 1000, 0, "current"), ("D", feb, 1000, 0, "current"), ("D", mar, 1000, 0, "current")]
+    con = publish([loan(x, origination="2023-06-15") for x in "ABCD"], perf)
+    fr = flows.flow_rates(con)
+    got = {(str(r.as_of), r.from_bucket): nan_or(r.flow_rate) for r in fr.itertuples()}
+    # Jan -> Feb: 180+ at Feb 1000 + 2000 + 500 = 3500 over 151-180 at Jan 1000 + 500 = 1500; nothing charged off
+    assert got[feb, "151-180"] == pytest.approx(3500 / 1500) and got[feb, "180+"] == 0.0
+    # Feb -> Mar: nothing in 151-180 at Feb; A charged off (1000) out of 3500 in 180+ at Feb
+    assert got[mar, "151-180"] is None and got[mar, "180+"] == pytest.approx(1000 / 3500)
+    w = flows.flow_waterfall(con, mar, months=12).set_index("from_bucket")
+    into, out = w.at["151-180", "flow_rate"], w.at["180+", "flow_rate"]
+    assert into == pytest.approx((3500 + 2500) / 1500) and out == pytest.approx(1000 / (2000 + 3500))
+    # charge-offs 1000 / 151-180 balance 1500, times the 180+ stock's growth (3500 + 2500) / (2000 + 3500)
+    assert into * out == pytest.approx(1000 / 1500 * (6000 / 5500))
