@@ -203,8 +203,45 @@ def start_import(kind: str, source: str, target_table: str | None, actor: str | 
     eng = eng or engine()
     with eng.begin() as c:
         res = c.execute(imports.insert().values(started_at=now(), actor=actor or operator(), kind=kind,
-                                                source=source, target_table=target_table, status="running"))
+                                                source=source, target_table=target_table, status="running",
+                                                message=f"pid {os.getpid()} on {socket.gethostname()}"))
         return res.inserted_primary_key[0]
+
+
+_RUNNING = re.compile(r"pid (\d+) on (\S+)$")
+
+
+def _gone(message: str | None) -> int | None:
+    """The pid of a 'running' import whose process on this host has ended (killed, machine crashed), else None."""
+    m = _RUNNING.match(message or "")
+    if not m or m.group(2) != socket.gethostname():
+        return None
+    pid = int(m.group(1))
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return pid
+    except PermissionError:
+        return None
+    return None
+
+
+def close_interrupted_imports(eng: sa.Engine | None = None) -> int:
+    """Mark imports still 'running' whose process is gone as 'interrupted' (nothing of them was published: a
+    generation is published only when its import finishes). Returns how many it closed."""
+    eng = eng or engine()
+    closed = 0
+    with eng.begin() as c:
+        for import_id, message in c.execute(sa.select(imports.c.import_id, imports.c.message)
+                                            .where(imports.c.status == "running")).all():
+            pid = _gone(message)
+            if pid is not None:
+                c.execute(imports.update().where((imports.c.import_id == import_id)
+                                                 & (imports.c.status == "running")).values(
+                    status="interrupted", finished_at=now(),
+                    message=f"the importing process (pid {pid}) ended before finishing; nothing was published"))
+                closed += 1
+    return closed
 
 
 def finish_import(import_id: int, status: str, *, rows_read: int = 0, rows_written: int = 0, problems: int = 0,
@@ -227,6 +264,7 @@ def without_values(message: str | None) -> str | None:
 
 def import_history(limit: int = 100, eng: sa.Engine | None = None) -> list[dict]:
     eng = eng or engine()
+    close_interrupted_imports(eng)
     with eng.connect() as c:
         rows = c.execute(sa.select(imports).order_by(imports.c.import_id.desc()).limit(limit))
         return [dict(r._mapping) for r in rows]

@@ -39,7 +39,7 @@ imports = sa.Table(
     sa.Column("kind", sa.String(40), nullable=False),                 # file, sql, taiwan, lendingclub, demo
     sa.Column("source", sa.Text, nullable=False),
     sa.Column("target_table", sa.String(64)),
-    sa.Column("status", sa.String(20), nullable=False),               # running, published, rejected, failed
+    sa.Column("status", sa.String(20), nullable=False),   # running, published, rejected, failed, interrupted
     sa.Column("rows_read", sa.BigInteger, nullable=False, default=0),
     sa.Column("rows_written", sa.BigInteger, nullable=False, default=0),
     sa.Column("problems", sa.Integer, nullable=False, default=0),

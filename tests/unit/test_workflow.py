@@ -78,3 +78,22 @@ def test_default_store_is_sqlite_in_wal_mode_under_home(isolated_home):
     assert e.url.database == str(isolated_home / "workflow.sqlite")
     with e.connect() as c:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_an_import_whose_process_died_is_shown_as_interrupted(eng):
+    import subprocess
+    import sys
+    live = workflow.start_import("file", "/tmp/a.csv", "loans", actor="ops", eng=eng)      # this process: alive
+    dead = workflow.start_import("file", "/tmp/b.csv", "loans", actor="ops", eng=eng)
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()                                                                         # its pid is now free
+    with eng.begin() as c:
+        c.execute(workflow.imports.update().where(workflow.imports.c.import_id == dead).values(
+            message=f"pid {proc.pid} on {workflow.socket.gethostname()}"))
+    rows = {r["import_id"]: r for r in workflow.import_history(eng=eng)}
+    assert rows[live]["status"] == "running" and rows[live]["finished_at"] is None
+    assert rows[dead]["status"] == "interrupted" and rows[dead]["finished_at"] is not None
+    assert f"pid {proc.pid}" in rows[dead]["message"] and "nothing was published" in rows[dead]["message"]
+    assert workflow.close_interrupted_imports(eng) == 0                                # closed once
+    workflow.finish_import(live, "published", rows_read=1, rows_written=1, eng=eng)
+    assert workflow.import_history(eng=eng)[1]["status"] == "published"
