@@ -1,64 +1,15 @@
 """Cross-checks on the real data sets: the analytics after an import equal the same figures computed with pandas
 straight from the source files (Taiwan credit-card panel, LendingClub accepted-loans sample)."""
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from analytics import delinquency, ecl, kpis, markov, summaries, vintage
 from analytics.filters import Filters
-from data import store
 from tests.unit.analytics_books import path
+from tests.unit.real_books import BUCKETS, lc, lendingclub, lendingclub_rows, needs_real, taiwan, taiwan_rows, tw
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
-TAIWAN = REAL / "taiwan_credit_card_default" / "UCI_Credit_Card.csv.gz"
-LC = REAL / "lendingclub_accepted_sample_1k" / "lending_club_sample.csv.gz"
-needs_real = pytest.mark.skipif(not REAL.exists(), reason=f"real data sets not found at {REAL}")
-BUCKETS = ["current", "1-30", "31-60", "61-90", "91-120", "121-150", "151-180", "180+"]
-TW_MONTHS = [("2005-04-30", 6), ("2005-05-31", 5), ("2005-06-30", 4), ("2005-07-31", 3), ("2005-08-31", 2),
-             ("2005-09-30", 1)]
-
-
-def taiwan_rows() -> pd.DataFrame:
-    """One row per client and month-end, straight from the CSV, as the adapter's docstring defines it."""
-    src = pd.read_csv(TAIWAN)
-    parts = []
-    for as_of, k in TW_MONTHS:
-        status = src["PAY_0" if k == 1 else f"PAY_{k}"]
-        parts.append(pd.DataFrame({"id": src["ID"], "as_of": as_of, "dpd": 30 * status.clip(lower=0),
-                                   "balance": src[f"BILL_AMT{k}"].clip(lower=0)}))
-    parts.append(pd.DataFrame({"id": src["ID"], "as_of": "2005-10-31", "dpd": 30 * src["default.payment.next.month"],
-                               "balance": src["BILL_AMT1"].clip(lower=0)}))
-    df = pd.concat(parts, ignore_index=True)
-    df["bucket"] = pd.cut(df["dpd"], [-1, 0, 30, 60, 90, 120, 150, 180, np.inf], labels=BUCKETS).astype(str)
-    return df
-
-
-@pytest.fixture(scope="module")
-def taiwan(tmp_path_factory):
-    """The Taiwan file imported once into a module-wide workspace (the import also builds the summaries)."""
-    import os
-    from tests.conftest import TEST_KEY, reset_caches
-    home = tmp_path_factory.mktemp("taiwan")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("LOANWATCH_HOME", str(home / "home"))
-    mp.setenv("LOANWATCH_SECRET_KEY", TEST_KEY)
-    mp.setenv("LOANWATCH_SECRETS_FILE", str(home / "secrets.toml"))
-    mp.delenv("LOANWATCH_WORKFLOW_URL", raising=False)
-    reset_caches()
-    from data.adapters.taiwan import import_taiwan
-    import_taiwan(TAIWAN)
-    yield home / "home"
-    reset_caches()
-    mp.undo()
-    assert os.environ.get("LOANWATCH_HOME") != str(home / "home")
-
-
-@pytest.fixture
-def tw(taiwan, monkeypatch):
-    monkeypatch.setenv("LOANWATCH_HOME", str(taiwan))
-    return store.reader(taiwan).cursor()
+__all__ = ["lc", "lendingclub", "taiwan", "tw"]     # fixtures (shared with test_analytics_real_pages.py)
 
 
 @needs_real
@@ -118,28 +69,6 @@ def test_taiwan_markov_pd_equals_a_pandas_transition_matrix(tw):
 
 
 # ------------------------------------------------------------------------------------------------ LendingClub
-def lendingclub_rows() -> pd.DataFrame:
-    """Per loan from the file: cohort (issue month-end), snapshot month-end, status, funded, charged-off amount."""
-    src = pd.read_csv(LC, low_memory=False)
-    status = src.loan_status.str.replace(r"^Does not meet the credit policy\. *Status: *", "", regex=True)
-    issue = pd.to_datetime(src.issue_d, format="%b-%Y") + pd.offsets.MonthEnd(0)
-    last = pd.to_datetime(src.last_pymnt_d, format="%b-%Y") + pd.offsets.MonthEnd(0)
-    settle = pd.to_datetime(src.settlement_date, format="%b-%Y") + pd.offsets.MonthEnd(0)
-    snapshot = last.fillna(issue)
-    co = status.eq("Charged Off")
-    return pd.DataFrame({"cohort": issue, "snapshot": snapshot, "charged_off": co, "funded": src.funded_amnt,
-                         "co_amount": np.where(co, (src.funded_amnt - src.total_rec_prncp).clip(lower=0), 0.0),
-                         "recoveries": src.recoveries.fillna(0),
-                         "recovery_date": np.maximum(snapshot, settle.fillna(snapshot))})
-
-
-@pytest.fixture
-def lc(isolated_home):
-    from data.adapters.lendingclub import import_lendingclub
-    import_lendingclub(LC)
-    return store.reader().cursor()
-
-
 @needs_real
 @pytest.mark.parametrize("weight", ["count", "balance"])
 def test_lendingclub_charge_off_vintage_equals_the_file(lc, weight):
