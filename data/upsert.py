@@ -140,6 +140,8 @@ def write_deltas(stg: Staging, specs: list[TableSpec], progress: Progress) -> st
                     gcon.execute(f"INSERT INTO {spec.name} ({cols}) SELECT {cols} FROM lw_rows")
                     gcon.unregister("lw_rows")
                 cur.close()
+            from models.features_scored import forget_changed     # scored months' feature rows now stale
+            forget_changed(gcon, [n for n, c in changes.items() if c["rows_inserted"] or c["rows_updated"]])
             from analytics.summaries import build as build_summaries  # monthly summaries the pages read
             build_summaries(gcon, lambda m: _say(progress, m))
             _say(progress, "checking data contracts of the new generation")

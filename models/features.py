@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -99,9 +100,30 @@ def categories(df: pd.DataFrame) -> dict[str, list[str]]:
     return {c: sorted(str(v) for v in df[c].dropna().unique()) for c in CATEGORICAL}
 
 
+@lru_cache(maxsize=64)
+def _levels_dtype(levels: tuple[str, ...]) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(levels))
+
+
+def _categorical(col: pd.Series, levels: Sequence[str]) -> pd.Categorical:
+    """`col` as a category of the training levels (missing, or a level unseen in training: missing), by codes:
+    the same as pd.Categorical(col.astype(object), categories=levels), without building Python objects."""
+    dtype = _levels_dtype(tuple(levels))
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        lookup = np.append(dtype.categories.get_indexer(col.cat.categories.astype(object)), -1)
+        codes = lookup[col.cat.codes.to_numpy()]        # code -1 (missing) picks the appended -1
+    else:
+        codes = dtype.categories.get_indexer(col.astype(object))
+    return pd.Categorical.from_codes(codes, dtype=dtype)
+
+
 def matrix(df: pd.DataFrame, levels: dict[str, list[str]], names: Sequence[str] = NAMES) -> pd.DataFrame:
     """The model's input: the feature columns in order, categoricals as pandas categories with the training
     levels (a level unseen in training becomes missing), numbers as float32."""
-    cols = {name: pd.Categorical(df[name].astype("object"), categories=levels[name]) if name in levels
-            else pd.to_numeric(df[name], errors="coerce").astype("float32") for name in names}
+    cols = {name: _categorical(df[name], levels[name]) if name in levels else _float32(df[name]) for name in names}
     return pd.DataFrame(cols, index=df.index)       # at once: inserting 67 columns one by one cost ~30 ms a call
+
+
+def _float32(col: pd.Series) -> pd.Series:
+    """A number column as float32, anything not a number missing (feature frames are float32 already)."""
+    return col if col.dtype == np.float32 else pd.to_numeric(col, errors="coerce").astype("float32")

@@ -2,9 +2,11 @@
 
 The run writes a new generation (data/store.py): features are built from the same copy the scores go into,
 so a score always matches the data it sits beside, and readers see all targets' scores appear at once. A
-target's earlier scores for that month-end are replaced. Only the scores table changes, so only its contracts
-are checked before publishing (key, loan reference, month-end): the other tables are the published generation's,
-already checked, and re-checking 25 million payments would triple the run on a large book. Reason codes (SHAP)
+target's earlier scores for that month-end are replaced. The month's feature rows are kept beside them
+(models/features_scored.py), so explaining one loan later reads its row instead of building it. Only these two
+tables change, so only their contracts are checked before publishing (key, loan reference, month-end, a feature
+row for every score): the other tables are the published generation's, already checked, and re-checking 25
+million payments would triple the run on a large book. Reason codes (SHAP)
 are computed for the riskiest `score_reason_loans` loans of each target (setting); the others have NULL reasons
 and are explained on demand.
 """
@@ -23,7 +25,7 @@ import config
 from analytics.sql import month_end, queries
 from data import store
 from data.errors import DataError
-from models import registry
+from models import features_scored, registry
 from models.explain import N_REASONS, contributions, reason_codes
 from models.features import build_features, matrix
 from models.scale import grade_of
@@ -96,9 +98,12 @@ def score_book(as_of: str | dt.date | None = None, targets: list[str] | None = N
             summary["targets"][model.target.name] = {
                 "version": model.version, "loans": len(frame), "mean_pd": float(frame["pd"].mean()),
                 "grades": {g: n for g, n, _ in grades}}
-        say("checking the contracts of the scores and publishing")
+        say(f"keeping the {len(feats):,} feature rows for explanations")
+        features_scored.save(con, feats, when)
+        say("checking the contracts of the scores and feature rows and publishing")
         broken = {k: v for k, v in zip(("duplicate_keys", "null_keys", "unknown_loans", "not_month_ends"),
                                        con.execute(q["scores_contracts"]).fetchall()[0]) if v}
+        broken |= features_scored.contract_breaks(con, when, names)
         if broken:
             raise DataError(f"scores not published: contracts broken {broken}")
     summary |= {"as_of": str(when), "generation": store.current_path(home).name,
