@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from charts import collections as charts
-from collection import monitor, strategy
+from collection import figures, monitor, strategy
 from data import workflow
 from data.errors import DataError
 from ui import auth, data, downloads, shell
@@ -18,13 +18,16 @@ PLOT = dict(theme=None, config={"displaylogo": False})
 user = auth.require_page(__file__)
 st.title(t("collections.title"))
 book = shell.book()
-as_of, lang = shell.as_of(book), current()
+as_of, lang, flt = shell.as_of(book), current(), shell.filters()
 prev = shell.previous_month(book, as_of)
-currency = data.book_summary(book, as_of)["currency"]
+summary = data.book_summary(book, as_of, flt)
+currency = summary["currency"]
 st.caption(shell.context(as_of) + " · " + t("collections.caption"))
 if prev is None:
     st.info(t("collections.no_previous", date=date(as_of)))
     st.stop()
+shell.stop_if_empty(summary["open_loans"], as_of)
+ver = monitor.stamp(as_of)                   # changes when a collector records an action: the figures follow
 
 perf, cmp_tab, edit = st.tabs([t("collections.tab_performance"), t("collections.tab_compare"),
                                t("collections.tab_strategy")])
@@ -34,16 +37,32 @@ def pct(v) -> str:
     return "—" if v is None or pd.isna(v) else percent(float(v))
 
 
+def num(v, digits: int = 0) -> str:
+    return "—" if v is None or pd.isna(v) else number(float(v), digits)
+
+
+def dash(v) -> str:
+    return "—" if v is None or (not isinstance(v, str) and pd.isna(v)) or v == "" else str(v)
+
+
 def delta(now, before) -> str | None:
     ok = not (now is None or before is None or pd.isna(now) or pd.isna(before))
     return signed(float(now) - float(before), "points") if ok else None
 
 
 with perf:
-    perf_frames = data.get(monitor.performance, book, as_of)       # kept by the daily run, else computed
-    trend, flows = perf_frames["contact_trend"], perf_frames["bucket_outcomes"]
+    with st.spinner(t("collections.computing")):
+        tr = data.get(monitor.trends, book, as_of, flt, ver)   # kept per month-end; computed once when not yet
+    meta = tr["meta"]
+    if meta.get("source") == "daily":
+        st.caption(t("collections.source_daily", at=meta["computed_at"][:16].replace("T", " ")))
+    else:
+        last = figures.last_daily()
+        st.caption(t("collections.source_view", at=meta["computed_at"][:16].replace("T", " "),
+                     last=date(last) if last else t("collections.never")))
+    trend, flows = tr["contact_trend"], tr["bucket_outcomes"]
     contact_m = monitor.contact_by(trend, ("month",)).set_index("month")
-    kept_m = perf_frames["kept_by_month"].set_index("month")
+    kept_m = tr["kept_by_month"].set_index("month")
     flow_m = monitor.outcome_rates(flows, ("month",)).set_index("month")
     before = shell.previous_month(book, prev)
 
@@ -62,8 +81,8 @@ with perf:
             t(f"collections.{key}"), pct(v), delta(v, at(frame, earlier, key)),
             delta_color="inverse" if key == "roll_forward_rate" else "normal", border=True,
             help=t(f"collections.{key}_help", date=date(month),
-                   n=money(n, currency) if denom == "due" else number(n or 0)))
-    rec = perf_frames["recoveries"]
+                   n=money(n or 0, currency) if denom == "due" else number(n or 0)))
+    rec = tr["recoveries"]
     last_rec = rec.iloc[-1] if len(rec) else None
     rows[1][3].metric(t("collections.recovery_rate"), pct(last_rec["recovery_rate"] if last_rec is not None else None),
                       border=True, help=t("collections.recovery_rate_help", date=date(as_of),
@@ -72,26 +91,27 @@ with perf:
 
     rates = contact_m.reset_index().merge(kept_m[["kept_rate", "decided"]].reset_index(), on="month", how="outer")
     left, right = st.columns(2)
-    left.plotly_chart(charts.rate_trend(
-        rates, [("contact_rate", "attempts"), ("rpc_rate", "attempts"), ("ptp_rate", "right_party"),
-                ("kept_rate", "decided")], t("collections.contact_title"),
-        t("collections.contact_sub", first=date(rates["month"].min()), last=date(as_of)), lang), **PLOT)
-    right.plotly_chart(charts.rate_trend(
-        flow_m.reset_index(), [("cure_rate", "accounts"), ("roll_forward_rate", "accounts")],
-        t("collections.flow_title"), t("collections.flow_sub", first=date(flow_m.index.min()),
-                                       last=date(flow_m.index.max())), lang), **PLOT)
-    left, right = st.columns(2)
-    left.plotly_chart(charts.collected_vs_due(flow_m.reset_index(), currency, lang), **PLOT)
-    left.caption(t("collections.cvd_caption"))
-    right.plotly_chart(charts.bucket_rates(monitor.outcome_rates(flows[flows["month"] == prev], ("bucket",)),
-                                           prev, lang), **PLOT)
+    if len(rates):
+        left.plotly_chart(charts.rate_trend(
+            rates, [("contact_rate", "attempts"), ("rpc_rate", "attempts"), ("ptp_rate", "right_party"),
+                    ("kept_rate", "decided")], t("collections.contact_title"),
+            t("collections.contact_sub", first=date(rates["month"].min()), last=date(as_of)), lang), **PLOT)
+    if len(flow_m):
+        right.plotly_chart(charts.rate_trend(
+            flow_m.reset_index(), [("cure_rate", "accounts"), ("roll_forward_rate", "accounts")],
+            t("collections.flow_title"), t("collections.flow_sub", first=date(flow_m.index.min()),
+                                           last=date(flow_m.index.max())), lang), **PLOT)
+        left, right = st.columns(2)
+        left.plotly_chart(charts.collected_vs_due(flow_m.reset_index(), currency, lang), **PLOT)
+        left.caption(t("collections.cvd_caption"))
+        right.plotly_chart(charts.bucket_rates(monitor.outcome_rates(flows[flows["month"] == prev], ("bucket",)),
+                                               prev, lang), **PLOT)
 
     st.subheader(t("collections.breakdown"))
-    outcomes = perf_frames["outcomes"]
     c1, c2 = st.columns([1, 2])
     by = c1.radio(t("collections.by"), ("agent", "team", "strategy", "channel", "segment", "arm"), horizontal=True,
                   format_func=lambda b: t(f"collections.by_{b}"), key=f"cx_by_{lang}")
-    table = perf_frames[f"breakdown_{by}"]
+    table = data.get(monitor.breakdown_of, book, as_of, by, flt, ver)
     measures = [m for m in ("rpc_rate", "contact_rate", "ptp_rate", "kept_rate", "cure_rate", "roll_forward_rate",
                             "collected_vs_due") if m in table.columns]
     denoms = {"rpc_rate": "attempts", "contact_rate": "attempts", "ptp_rate": "attempts", "kept_rate": "promises",
@@ -101,43 +121,53 @@ with perf:
     names = {v: label("channel", v) for v in table[by]} if by == "channel" else \
         {v: t(f"collections.arm_{v}") for v in table[by]} if by == "arm" else \
         {"*": t("collections.any_team")} if by == "team" else {}
-    if table.empty:
+    if table.empty or measure is None:
         st.info(t("collections.no_breakdown"))
     else:
         st.plotly_chart(charts.breakdown(
             table, by, measure, denoms[measure], t("collections.breakdown_title", measure=t(f"collections.{measure}"),
                                                    by=t(f"collections.by_{by}")),
             t("collections.breakdown_sub", assigned=date(prev), month=date(as_of)), lang, names), **PLOT)
-        shown = table.assign(**{by: [names.get(v, v) or t("collections.none") for v in table[by]]})
-        cc = st.column_config
-
-        def col(c: str):
+        show = {by: [names.get(v, v) or t("collections.none") for v in table[by]]}
+        for c in table.columns:
             if c == by:
-                return cc.TextColumn(t(f"collections.by_{by}"))
-            if c.endswith("_rate") or c == "collected_vs_due":
-                return cc.NumberColumn(t(f"collections.col_{c}"), format="percent")
-            if c in ("collected", "due"):
-                return cc.NumberColumn(t(f"collections.col_{c}") + f" ({currency})", format="localized")
-            if c == "cost_per_unit_collected":
-                return cc.NumberColumn(t(f"collections.col_{c}"), format="%.4f")
-            return cc.NumberColumn(t(f"collections.col_{c}"), format="%d")
+                continue
+            fmt = pct if c.endswith("_rate") or c == "collected_vs_due" else \
+                (lambda v: num(v, 4)) if c == "cost_per_unit_collected" else num
+            show[c] = [fmt(v) for v in table[c]]
+        shown = pd.DataFrame(show)
 
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={c: col(c) for c in shown.columns})
-        if by in outcomes.columns:
-            values = [v for v in table[by] if v in set(outcomes[by].fillna(""))]
+        def head(c: str) -> str:
+            if c == by:
+                return t(f"collections.by_{by}")
+            return t(f"collections.col_{c}") + (f" ({currency})" if c in ("collected", "due") else "")
+
+        st.dataframe(shown, hide_index=True, width="stretch",
+                     column_config={c: st.column_config.TextColumn(head(c)) for c in shown.columns})
+        if "accounts" in table.columns:
+            values = [v for v, n in zip(table[by], table["accounts"]) if pd.notna(n) and n > 0]
             pick = st.selectbox(t("collections.drill"), values, key=f"cx_drill_{by}_{lang}",
                                 format_func=lambda v: names.get(v, v) or t("collections.none"))
             if pick is not None:
-                rows_ = monitor.drill(outcomes, by, pick)
+                rows_ = data.get(monitor.accounts, book, as_of, by, pick, flt, ver)
                 st.caption(t("collections.drill_caption", n=number(len(rows_)), assigned=date(prev),
                              month=date(as_of)))
                 drill_cols = ["loan_id", "bucket", "segment", "arm", "strategy", "agent", "team", "cured", "rolled",
                               "collected", "due", "cost"]
-                st.dataframe(rows_[drill_cols], hide_index=True, width="stretch", height=300, column_config={
+                d = rows_[drill_cols].assign(
+                    bucket=[label("bucket", b) for b in rows_["bucket"]],
+                    arm=[t(f"collections.arm_{a}") for a in rows_["arm"]],
+                    agent=[dash(a) for a in rows_["agent"]],
+                    team=[t("collections.any_team") if v == "*" else dash(v) for v in rows_["team"]],
+                    **{c: [dash(v) for v in rows_[c]] for c in ("segment", "strategy")})
+                st.dataframe(d, hide_index=True, width="stretch", height=300, column_config={
                     c: (st.column_config.NumberColumn(t(f"collections.d_{c}", currency=currency), format="localized")
-                        if c in ("collected", "due", "cost") else t(f"collections.d_{c}")) for c in drill_cols})
+                        if c in ("collected", "due", "cost") else
+                        st.column_config.CheckboxColumn(t(f"collections.d_{c}")) if c in ("cured", "rolled") else
+                        t(f"collections.d_{c}")) for c in drill_cols})
                 downloads.buttons(rows_, f"collections-{by}-{pick or 'none'}-{prev:%Y-%m}",
-                                  details={"by": by, "value": pick, "assigned": prev.isoformat()})
+                                  details={"by": by, "value": pick, "assigned": prev.isoformat(),
+                                           "filters": str(flt.params()) if flt.active else "whole book"})
 
     if len(rec):
         st.plotly_chart(charts.recoveries(rec, currency, lang), **PLOT)
@@ -148,17 +178,14 @@ with cmp_tab:
     segs = [s["name"] for s in body["segments"] if s.get("challenger")]
     seg = st.selectbox(t("collections.segment"), [None, *segs], key=f"cx_segment_{lang}",
                        format_func=lambda s: t("collections.all_segments") if s is None else s)
-    cmp = perf_frames.get(f"compare_{seg or '*'}")
-    if cmp is None:                       # a segment of a strategy saved after the daily run
-        cmp = data.get(monitor.comparison, book, prev, seg)
+    cmp = data.get(monitor.comparison, book, as_of, seg, flt, ver)
     st.caption(t("collections.cmp_caption", assigned=date(prev), month=date(as_of)))
     if cmp["champion_n"].fillna(0).min() == 0 and cmp["challenger_n"].fillna(0).min() == 0:
         st.info(t("collections.no_arms"))
     else:
         st.plotly_chart(charts.arm_intervals(cmp, prev, currency, lang), **PLOT)
-        fmt = {"cure_rate": pct, "roll_forward_rate": pct,
-               "collected_per_account": lambda v: "—" if pd.isna(v) else number(float(v), 2),
-               "cost_per_unit_collected": lambda v: "—" if pd.isna(v) else number(float(v), 4)}
+        fmt = {"cure_rate": pct, "roll_forward_rate": pct, "collected_per_account": lambda v: num(v, 2),
+               "cost_per_unit_collected": lambda v: num(v, 4)}
         view = pd.DataFrame({
             "metric": [t(f"collections.m_{m}") for m in cmp["metric"]],
             "champion": [f"{fmt[m](v)} [{fmt[m](lo)}, {fmt[m](hi)}] · n={number(n or 0)}" for m, v, lo, hi, n in
@@ -175,6 +202,8 @@ with cmp_tab:
 
 with edit:
     act = strategy.active()
+    if flt.active:
+        st.info(t("collections.strategy_unfiltered"), icon=":material/filter_alt_off:")
     st.caption(t("collections.strategy_active", name=act["name"], id=act["strategy_id"], by=act["created_by"],
                  at=date(act["created_at"].date())))
     segs = pd.DataFrame([{"segment": s["name"], "buckets": ", ".join(label("bucket", b) for b in s["buckets"]),
@@ -213,7 +242,8 @@ with edit:
                 st.error(t("collections.refused", field=exc.field, error=str(exc).split(": ", 2)[-1]))
             except DataError as exc:
                 st.error(str(exc))
-    hist = pd.DataFrame([{k: s[k] for k in ("strategy_id", "name", "status", "created_at", "created_by", "note")}
+    hist = pd.DataFrame([{k: (dash(s[k]) if k == "note" else s[k])
+                          for k in ("strategy_id", "name", "status", "created_at", "created_by", "note")}
                          for s in strategy.history()])
     with st.expander(t("collections.history", n=len(hist))):
         st.dataframe(hist, hide_index=True, width="stretch",

@@ -13,6 +13,7 @@ from ui.i18n import current, date, label, localise, money, number, percent, t
 
 user = auth.require_page(__file__)
 FLASH, AUDITED, PICK = "queue_flash", "queue_audited", "queue_loan"
+DASH = "—"                                         # a cell with nothing to show
 st.title(t("queue.title"))
 book = shell.book()
 as_of, lang = shell.as_of(book), current()
@@ -48,8 +49,10 @@ cols[2].metric(t("queue.overdue"), money(summary["overdue_amount"], currency), b
 cols[3].metric(t("queue.due"), number(summary["due"]), border=True, help=t("queue.due_help", date=date(day)))
 
 st.caption(t("queue.order", worked=number(summary["worked"])))
-shown = localise(queue, {"next_action": "channel", "bucket": "bucket", "last_outcome": "outcome"})
+shown = localise(queue, {"next_action": "channel", "bucket": "bucket"})
 shown = shown.round({"balance": 2, "expected_recovery": 2})          # amounts to the cent
+shown["last_outcome"] = [label("outcome", v) if isinstance(v, str) and v else t("queue.not_worked")
+                         for v in queue["last_outcome"]]
 shown["arm"] = [t(f"queue.arm_{a}") for a in queue["arm"]]
 cc = st.column_config
 money_col = dict(format="localized")
@@ -112,12 +115,13 @@ with tab_a:
     if acts.empty:
         st.info(t("queue.no_actions", date=date(since)))
     else:
-        a = localise(acts, {"channel": "channel", "outcome": "outcome", "next_action": "channel"})
+        a = localise(acts, {"channel": "channel", "outcome": "outcome"})
         a["source"] = [t(f"queue.source_{s}") for s in acts["source"]]
         for col in ("promise_date", "next_action_date"):
-            a[col] = [date(v) if pd.notna(v) else "" for v in acts[col]]
-        a["promise_amount"] = [number(float(v), 2) if pd.notna(v) else "" for v in acts["promise_amount"]]
-        a["agent"] = acts["agent"].fillna("")
+            a[col] = [date(v) if pd.notna(v) else DASH for v in acts[col]]
+        a["promise_amount"] = [number(float(v), 2) if pd.notna(v) else DASH for v in acts["promise_amount"]]
+        a["next_action"] = [label("channel", v) if isinstance(v, str) and v else DASH for v in acts["next_action"]]
+        a["agent"] = [v if isinstance(v, str) and v else DASH for v in acts["agent"]]
         st.dataframe(a[["action_date", "channel", "agent", "outcome", "promise_amount", "promise_date",
                         "next_action", "next_action_date", "source"]], hide_index=True, width="stretch",
                      column_config={k: t(f"queue.col_{k}") for k in ("action_date", "channel", "agent", "outcome",
@@ -127,6 +131,7 @@ with tab_p:
     if pays.empty:
         st.info(t("queue.no_payments", date=date(since)))
     else:
+        pays = pays.assign(channel=[v if isinstance(v, str) and v else DASH for v in pays["channel"]])
         st.dataframe(pays[["payment_date", "amount", "channel"]], hide_index=True, width="stretch",
                      column_config={"payment_date": t("queue.col_payment_date"),
                                     "amount": cc.NumberColumn(t("queue.col_amount", currency=currency), **money_col),

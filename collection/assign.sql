@@ -86,7 +86,8 @@ WITH book AS (
 ), acts AS (          -- actions taken in this delinquency (since the missed due date), per channel
     SELECT a.loan_id, a.channel, count(*) AS n, max(a.action_date) AS last_date
     FROM (SELECT loan_id, channel, action_date FROM collection_actions
-          UNION ALL SELECT loan_id, channel, action_date FROM cx_recorded) a JOIN book b USING (loan_id)
+          UNION ALL SELECT loan_id, channel, action_date FROM cx_recorded WHERE NOT imported) a  -- once
+         JOIN book b USING (loan_id)
     WHERE a.action_date >= b.d0 AND a.action_date <= $as_of
     GROUP BY ALL
 ), sched AS (         -- the next step a collector scheduled with the loan's latest recorded action, still ahead

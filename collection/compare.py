@@ -172,15 +172,28 @@ def compare_arms(outcomes: pd.DataFrame, segment: str | None = None) -> pd.DataF
     return pd.DataFrame(rows).reindex(columns=cols)
 
 
-def arm_outcomes(con: duckdb.DuckDBPyConnection, as_of: str | dt.date, eng=None) -> pd.DataFrame:
-    """loan_id, bucket, segment, arm, strategy, agent, cured, rolled, collected, due, cost of each account assigned
-    at the month-end (stored assignment, else computed) that is observed at the next month-end."""
+def last_day_next(month: dt.date) -> dt.date:
+    """The month-end after `month`."""
+    return ((month.replace(day=1) + dt.timedelta(days=32)).replace(day=1) + dt.timedelta(days=31)).replace(day=1) \
+        - dt.timedelta(days=1)
+
+
+def arm_outcomes(con: duckdb.DuckDBPyConnection, as_of: str | dt.date, eng=None, recorded: bool = True,
+                 assigned: pd.DataFrame | None = None) -> pd.DataFrame:
+    """loan_id, bucket, segment, arm, strategy, agent, cured, rolled, collected, due, cost, product, region, branch
+    of each account assigned at the month-end (`assigned`, else the stored assignment, else computed) that is
+    observed at the next month-end; costs of the book's actions and, unless `recorded` is False, of the actions
+    recorded on the my-queue page (each counted once: collection/work.py)."""
     from collection.daily import assignments, resolve_month
+    from collection.work import recorded_table
     month = resolve_month(con, as_of)
-    assigned, _ = assignments(con, month, eng)
+    if assigned is None:
+        assigned, _ = assignments(con, month, eng)
     costs = channel_costs()
     cur = con.cursor()
     try:
+        rec = recorded_table(until=last_day_next(month), eng=eng, con=cur)
+        cur.register("cx_recorded", rec if recorded else rec.slice(0, 0))
         cur.register("cx_assigned", assigned[["loan_id", "bucket", "segment", "arm", "strategy", "agent",
                                               "overdue_amount"]].astype({"agent": "string"}))
         cur.register("cx_costs", pd.DataFrame({"channel": list(costs), "cost": list(costs.values())}))

@@ -156,7 +156,7 @@ def compute(con: duckdb.DuckDBPyConnection, month: dt.date, body: dict, team: pd
                            ).df()
         tables = strategy_tables(body)
         tables["cx_roll"] = roll
-        tables["cx_recorded"] = recorded_table(until=month, eng=eng)
+        tables["cx_recorded"] = recorded_table(until=month, eng=eng, con=cur)
         tables["cx_agents"] = pa.table({
             "agent": pa.array(team["agent"].tolist(), pa.string()),
             "pool": pa.array([r if isinstance(r, str) and r else "*" for r in team["region"]], pa.string()),

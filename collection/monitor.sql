@@ -1,58 +1,87 @@
--- Collection performance over time (collection/monitor.py). Person channels: robo_call, agent_call, field_visit.
+-- Collection performance figures from a month-end's frames (collection/figures.py `registered`): cx_actions,
+-- cx_promises (the book's and the recorded ones not yet imported), cx_flows, cx_recoveries, cx_outcomes,
+-- cx_costs (recorded actions' costs per loan) and cx_teams (agent, team). Every query keeps the loans inside the
+-- sidebar filters with the shared predicate (analytics/filters.py) on the frame's product, region and branch.
 
 -- name: contact_trend
--- month, channel, agent, outcome, actions: actions on the person channels dated in the $months months up to $as_of
-SELECT last_day(action_date) AS month, channel, coalesce(agent, '') AS agent, outcome, count(*) AS actions
-FROM collection_actions
-WHERE action_date > last_day($as_of - to_months($months)) AND action_date <= $as_of
-  AND channel IN ('robo_call', 'agent_call', 'field_visit')
+-- month, channel, agent, team ('' when none), attempts, contacts, right_party, promises: person-channel actions
+-- (a contact is any outcome but no_answer; right party: the outcomes $right_party) of every month, or of $month
+SELECT l.month, l.channel, l.agent, coalesce(t.team, '') AS team, CAST(sum(l.actions) AS BIGINT) AS attempts,
+       CAST(sum(CASE WHEN l.outcome <> 'no_answer' THEN l.actions ELSE 0 END) AS BIGINT) AS contacts,
+       CAST(sum(CASE WHEN list_contains($right_party::VARCHAR[], l.outcome) THEN l.actions ELSE 0 END) AS BIGINT)
+           AS right_party,
+       CAST(sum(CASE WHEN l.outcome = 'promise_to_pay' THEN l.actions ELSE 0 END) AS BIGINT) AS promises
+FROM cx_actions l
+LEFT JOIN cx_teams t ON t.agent = l.agent
+WHERE (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+  AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+  AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
+  AND (CAST($month AS DATE) IS NULL OR l.month = $month)
+GROUP BY ALL
+ORDER BY ALL;
+
+-- name: promise_counts
+-- month, agent, channel, team ('' when none), status, promises: promises by the month-end of the day made, judged
+-- at the month-end shown (every month, or $month)
+SELECT l.month, l.agent, l.channel, coalesce(t.team, '') AS team, l.status, CAST(sum(l.promises) AS BIGINT) AS promises
+FROM cx_promises l
+LEFT JOIN cx_teams t ON t.agent = l.agent
+WHERE (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+  AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+  AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
+  AND (CAST($month AS DATE) IS NULL OR l.month = $month)
 GROUP BY ALL
 ORDER BY ALL;
 
 -- name: bucket_outcomes
--- month, bucket, accounts, cured, rolled, collected, due: open delinquent loans at each month-end t of the last
--- $months transitions up to $as_of (month = t), observed at t+1 (a loan unseen there is left out): current or paid
--- off at t+1 (cured), worse bucket or charged off (rolled), net payments dated in the month after t (collected,
--- yuan) and the amount due (overdue at t plus the instalments due in the month after t, yuan)
-WITH state_rank AS (
-    SELECT * FROM (VALUES ('paid_off', 0), ('current', 1), ('1-30', 2), ('31-60', 3), ('61-90', 4), ('91-120', 5),
-                          ('121-150', 6), ('151-180', 7), ('180+', 8), ('charged_off', 9)) t(state, r)
-), frm AS (
-    SELECT loan_id, as_of, bucket, CAST(coalesce(overdue_amount, 0) AS DOUBLE) AS overdue
-    FROM performance
-    WHERE as_of >= last_day($as_of - to_months($months)) AND as_of < $as_of
-      AND bucket NOT IN ('current', 'charged_off', 'paid_off')
-), nxt AS (
-    SELECT loan_id, as_of, bucket, CAST(coalesce(amount_due, 0) AS DOUBLE) AS amount_due FROM performance
-    WHERE as_of > last_day($as_of - to_months($months)) AND as_of <= $as_of
-      AND loan_id IN (SELECT loan_id FROM frm)
-), paid AS (
-    SELECT loan_id, last_day(payment_date) AS month_paid,
-           sum(CASE WHEN is_reversal THEN -abs(CAST(amount AS DOUBLE)) ELSE CAST(amount AS DOUBLE) END) AS collected
-    FROM payments
-    WHERE payment_date > last_day($as_of - to_months($months)) AND payment_date <= $as_of
-      AND loan_id IN (SELECT loan_id FROM frm)
-    GROUP BY ALL
-)
-SELECT f.as_of AS month, f.bucket, count(*) AS accounts,
-       count(*) FILTER (WHERE n.bucket IN ('current', 'paid_off')) AS cured,
-       count(*) FILTER (WHERE rn.r > rf.r) AS rolled,
-       coalesce(sum(p.collected), 0) AS collected, sum(f.overdue + n.amount_due) AS due
-FROM frm f
-JOIN nxt n ON n.loan_id = f.loan_id AND n.as_of = last_day(f.as_of + INTERVAL 1 MONTH)
-JOIN state_rank rf ON rf.state = f.bucket
-JOIN state_rank rn ON rn.state = n.bucket
-LEFT JOIN paid p ON p.loan_id = f.loan_id AND p.month_paid = n.as_of
+-- month, bucket, accounts, cured, rolled, collected, due: delinquent loans at month-end t (month), seen at t+1
+SELECT l.month, l.bucket, CAST(sum(l.accounts) AS BIGINT) AS accounts, CAST(sum(l.cured) AS BIGINT) AS cured,
+       CAST(sum(l.rolled) AS BIGINT) AS rolled, sum(l.collected) AS collected, sum(l.due) AS due
+FROM cx_flows l
+WHERE (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+  AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+  AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
 GROUP BY ALL
 ORDER BY ALL;
 
 -- name: recoveries
--- month, charged_off, recovered: amounts charged off and recovered after charge-off (dispositions, yuan) per month
--- up to $as_of
-SELECT last_day(disposition_date) AS month,
-       coalesce(sum(CAST(amount AS DOUBLE)) FILTER (WHERE kind = 'charge_off'), 0) AS charged_off,
-       coalesce(sum(CAST(amount AS DOUBLE)) FILTER (WHERE kind = 'recovery'), 0) AS recovered
-FROM dispositions
-WHERE kind IN ('charge_off', 'recovery') AND disposition_date <= $as_of
+-- month, charged_off, recovered (yuan) of every month up to the month-end shown
+SELECT l.month, sum(l.charged_off) AS charged_off, sum(l.recovered) AS recovered
+FROM cx_recoveries l
+WHERE (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+  AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+  AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
 GROUP BY ALL
 ORDER BY ALL;
+
+-- name: outcomes
+-- loan_id, bucket, segment, arm, strategy, agent, cured, rolled, collected, due, cost, product, region, branch,
+-- team: the accounts assigned at the month-end before, with the recorded actions' costs added to the book's
+SELECT l.loan_id, l.bucket, l.segment, l.arm, l.strategy, l.agent, l.cured, l.rolled, l.collected, l.due,
+       l.cost + coalesce(c.cost, 0) AS cost, l.product, l.region, l.branch, coalesce(t.team, '') AS team
+FROM cx_outcomes l
+LEFT JOIN cx_costs c ON c.loan_id = l.loan_id
+LEFT JOIN cx_teams t ON t.agent = l.agent
+WHERE (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+  AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+  AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
+ORDER BY l.loan_id;
+
+-- name: outcome_counts
+-- bucket, segment, arm, strategy, agent, team, accounts, cured, rolled, collected, due, cost: the outcomes query
+-- summed over accounts (what a breakdown by one of these dimensions reads)
+WITH o AS (
+    SELECT l.bucket, l.segment, l.arm, l.strategy, coalesce(l.agent, '') AS agent, coalesce(t.team, '') AS team,
+           l.cured, l.rolled, l.collected, l.due, l.cost + coalesce(c.cost, 0) AS cost
+    FROM cx_outcomes l
+    LEFT JOIN cx_costs c ON c.loan_id = l.loan_id
+    LEFT JOIN cx_teams t ON t.agent = l.agent
+    WHERE (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], l.product))
+      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], l.region))
+      AND (len($branches::VARCHAR[]) = 0 OR list_contains($branches::VARCHAR[], l.branch))
+)
+SELECT bucket, segment, arm, strategy, agent, team, count(*) AS accounts,
+       CAST(count(*) FILTER (WHERE cured) AS BIGINT) AS cured, CAST(count(*) FILTER (WHERE rolled) AS BIGINT) AS rolled,
+       sum(collected) AS collected, sum(due) AS due, sum(cost) AS cost
+FROM o
+GROUP BY ALL;

@@ -33,12 +33,19 @@ def _ratio(a, b) -> np.ndarray:
     return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
 
 
-def contact_rates(con: duckdb.DuckDBPyConnection, as_of: dt.date, by: str = "channel") -> pd.DataFrame:
+def contact_rates(con: duckdb.DuckDBPyConnection, as_of: dt.date, by: str = "channel", eng=None) -> pd.DataFrame:
     """<by>, attempts, contacts, right_party, promises, contact_rate, rpc_rate, ptp_rate over the actions of the
-    month ending at `as_of`, by channel or agent (person channels only)."""
+    month ending at `as_of` (the book's and those recorded on My queue, each once), by channel or agent (person
+    channels only)."""
+    from collection.work import recorded_table
     if by not in ("channel", "agent"):
         raise ValueError("contact rates are by channel or by agent")
-    df = con.execute(queries(SQL)["contact_attempts"], {"as_of": as_of}).df()
+    cur = con.cursor()
+    try:
+        cur.register("cx_recorded", recorded_table(until=as_of, eng=eng, con=cur))
+        df = cur.execute(queries(SQL)["contact_attempts"], {"as_of": as_of}).df()
+    finally:
+        cur.close()
     df = df[df["channel"].isin(PERSON_CHANNELS)]
     df = df.assign(contacts=np.where(df["outcome"] != "no_answer", df["actions"], 0),
                    right_party=np.where(df["outcome"].isin(RIGHT_PARTY), df["actions"], 0),

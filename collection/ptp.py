@@ -37,10 +37,12 @@ def judge(promised: np.ndarray, paid: np.ndarray, deadline: np.ndarray, as_of: d
 
 def promises(con: duckdb.DuckDBPyConnection, as_of: str | dt.date, start: str | dt.date | None = None,
              grace_days: int | None = None, tolerance: float | None = None, eng=None,
-             loan_id: str | None = None) -> pd.DataFrame:
+             loan_id: str | None = None, source: str = "all") -> pd.DataFrame:
     """action_id, loan_id, agent, channel, made_on, promise_date, deadline, promised, paid, status of every promise
     made from `start` (default the first day of the as-of month) to the as-of date, judged at the as-of date; the
-    analytical store's and those recorded in the workflow store (`eng`) alike; of one loan when `loan_id` is given."""
+    analytical store's and those recorded in the workflow store (`eng`) alike (source 'all'; a recorded promise
+    already imported counts once: collection/work.py), or only one of them (source 'book' or 'recorded'); of one
+    loan when `loan_id` is given."""
     from collection.work import recorded_table
     when = month_end(as_of) if isinstance(as_of, str) else as_of
     start = (when.replace(day=1) if start is None else
@@ -49,9 +51,12 @@ def promises(con: duckdb.DuckDBPyConnection, as_of: str | dt.date, start: str | 
     tol = float(config.setting("ptp_tolerance") if tolerance is None else tolerance)
     cur = con.cursor()
     try:
-        cur.register("cx_recorded", recorded_table(until=when, eng=eng))
+        if source not in ("all", "book", "recorded"):
+            raise ValueError("source is one of all, book, recorded")
+        rec = recorded_table(until=when, eng=eng, con=cur)
+        cur.register("cx_recorded", rec if source != "book" else rec.slice(0, 0))
         df = cur.execute(queries(SQL)["promises"], {"start": start, "as_of": when, "grace": grace,
-                                                    "loan": loan_id}).df()
+                                                    "loan": loan_id, "book": source != "recorded"}).df()
     finally:
         cur.close()
     for c in ("made_on", "promise_date", "deadline"):

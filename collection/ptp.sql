@@ -13,9 +13,11 @@ WITH p AS (
            CAST(a.promise_amount AS DOUBLE) AS promised
     FROM (SELECT action_id, loan_id, agent, channel, action_date, promise_date, promise_amount, outcome
           FROM collection_actions
-          UNION ALL                -- promises recorded on the my-queue page (workflow store, collection/work.py)
+          WHERE $book
+          UNION ALL                -- promises recorded on the my-queue page (workflow store, collection/work.py),
           SELECT action_id, loan_id, agent, channel, action_date, promise_date, promise_amount, outcome
-          FROM cx_recorded) a
+          FROM cx_recorded         -- those already imported counted once, as the imported row
+          WHERE NOT imported) a
     WHERE a.outcome = 'promise_to_pay' AND a.action_date BETWEEN $start AND $as_of
       AND (CAST($loan AS VARCHAR) IS NULL OR a.loan_id = $loan)      -- one loan, or the whole book
 ), x AS (

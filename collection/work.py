@@ -2,9 +2,17 @@
 they record (workflow store `recorded_actions`, audited).
 
 Recorded actions are read with the analytical store's collection_actions: by the promise-to-pay judge
-(collection/ptp.py) and by the next-action logic (collection/daily.py: they count as steps taken, and the next
-step a collector schedules replaces the path's next action while its date is ahead). Their action ids are
-`W<recorded_id>`, so they never collide with imported ids.
+(collection/ptp.py), by the next-action logic (collection/daily.py: they count as steps taken, and the next
+step a collector schedules replaces the path's next action while its date is ahead), and by the performance
+figures (collection/figures.py: contact, right-party contact and PTP rates, PTP kept rate, cost per unit
+collected).
+
+Key: the action id. A recorded action's id is `W<recorded_id>`, never an imported one. When recorded actions
+reach the core system and come back in an import of collection_actions, they must keep that id: a recorded action
+whose id is already in the analytical store's collection_actions is that same action, so every reader counts the
+imported row once and skips the recorded one (`imported` in recorded_table). (An import that renumbers them
+cannot be told apart from new actions; matching on loan, day, channel and outcome instead would merge two real
+calls of the same day.)
 """
 from __future__ import annotations
 
@@ -104,14 +112,35 @@ def recorded(loan_ids: list[str] | tuple[str, ...] | None = None, until: dt.date
     return df[ACTION_COLUMNS]
 
 
-def recorded_table(until: dt.date | None = None, eng: sa.Engine | None = None) -> pa.Table:
+def imported_ids(con: duckdb.DuckDBPyConnection, action_ids) -> set[str]:
+    """Those of the (recorded) action ids that the analytical store's collection_actions already holds."""
+    ids = [str(i) for i in action_ids]
+    if not ids:
+        return set()
+    return {r[0] for r in con.execute(queries(SQL)["imported_ids"], {"ids": ids}).fetchall()}
+
+
+def recorded_stamp(eng: sa.Engine | None = None) -> tuple[int, int]:
+    """(count, highest id) of the recorded actions: changes whenever a collector records one (a cache key)."""
+    t = workflow.recorded_actions
+    with (eng or workflow.engine()).connect() as c:
+        n, top = c.execute(sa.select(sa.func.count(), sa.func.max(t.c.recorded_id))).one()
+    return int(n), int(top or 0)
+
+
+def recorded_table(until: dt.date | None = None, eng: sa.Engine | None = None,
+                   con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
     """The recorded actions up to a date as an Arrow table for DuckDB (typed even when empty): action_id,
-    loan_id, action_date, channel, agent, outcome, promise_amount, promise_date, next_action, next_action_date."""
+    loan_id, action_date, channel, agent, outcome, promise_amount, promise_date, next_action, next_action_date,
+    imported (True when `con`'s collection_actions holds the same action id: count that row, not this one)."""
     df = recorded(until=until, eng=eng)
+    done = imported_ids(con, df["action_id"]) if con is not None else set()
+    df["imported"] = [a in done for a in df["action_id"]]
     schema = pa.schema([("action_id", pa.string()), ("loan_id", pa.string()), ("action_date", pa.date32()),
                         ("channel", pa.string()), ("agent", pa.string()), ("outcome", pa.string()),
                         ("promise_amount", pa.float64()), ("promise_date", pa.date32()),
-                        ("next_action", pa.string()), ("next_action_date", pa.date32())])
+                        ("next_action", pa.string()), ("next_action_date", pa.date32()),
+                        ("imported", pa.bool_())])
     cols = {f.name: pa.array(df[f.name].astype(object).where(df[f.name].notna(), None).tolist(), f.type)
             for f in schema}
     return pa.table(cols, schema=schema)

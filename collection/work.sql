@@ -22,3 +22,7 @@ ORDER BY payment_date DESC, payment_id DESC;
 SELECT l.borrower_id, b.locale
 FROM loans l LEFT JOIN borrowers b USING (borrower_id)
 WHERE l.loan_id = $loan;
+
+-- name: imported_ids
+-- action_id: those of $ids (recorded actions' W-ids) already in the analytical store's collection_actions
+SELECT action_id FROM collection_actions WHERE action_id = ANY($ids::VARCHAR[]);

@@ -4,10 +4,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import portfolio
+from analytics.filters import Filters
 from collection import monitor, strategy
 from tests.app.helpers import app, chart_specs, cursor, metrics, ok, values
 from ui import i18n
@@ -16,13 +18,26 @@ pytestmark = pytest.mark.app
 PAGE = "app_pages/collections.py"
 
 
-def check_collections(at: AppTest, home: Path) -> None:
+BAD_CELLS = {"None", "nan", "NaN", "NaT", "<NA>", ""}
+
+
+def no_missing_cells(at: AppTest) -> None:
+    """Every table cell shows a value or a dash: none reads None, nan or NaT (or is left blank)."""
+    for frame in at.dataframe:
+        df = frame.value
+        for col in df.columns:
+            bad = [v for v in df[col] if v is None or (not isinstance(v, str) and pd.isna(v)) or str(v) in BAD_CELLS]
+            assert not bad, (col, bad[:3])
+
+
+def check_collections(at: AppTest, home: Path, filters: Filters | None = None) -> None:
     con = cursor(home)
     months = portfolio.available_months(con)
     as_of, prev = months[-1], months[-2]
     assert [t.value for t in at.title] == ["Collections"]
-    contact = monitor.contact_by(monitor.contact_trend(con, as_of, 12), ("month",)).set_index("month")
-    flows = monitor.outcome_rates(monitor.bucket_outcomes(con, as_of, 12), ("month",)).set_index("month")
+    tr = monitor.trends(con, as_of, filters)
+    contact = monitor.contact_by(tr["contact_trend"], ("month",)).set_index("month")
+    flows = monitor.outcome_rates(tr["bucket_outcomes"], ("month",)).set_index("month")
     shown = metrics(at)
     assert shown["Contact rate"] == i18n.percent(contact.at[as_of, "contact_rate"], lang="en")
     assert shown["Right-party contact"] == i18n.percent(contact.at[as_of, "rpc_rate"], lang="en")
@@ -33,7 +48,7 @@ def check_collections(at: AppTest, home: Path) -> None:
     assert values(trend["data"][0]["y"])[-1] == pytest.approx(contact.at[as_of, "contact_rate"])
     cvd = specs["Amount collected against amount due"]
     assert values(cvd["data"][2]["y"]) == pytest.approx(flows["collected_vs_due"].tolist())
-    cmp = monitor.comparison(con, prev)
+    cmp = monitor.comparison(con, as_of, None, filters)
     arms = specs["Champion vs challenger, 95% intervals"]
     assert len(arms["data"]) >= 2
     frames = [f.value for f in at.dataframe]
@@ -41,6 +56,11 @@ def check_collections(at: AppTest, home: Path) -> None:
     assert verdicts == [i18n.t("collections.v_" + v.replace(" ", "_"), "en") for v in cmp["verdict"]]
     segments = next(f for f in frames if "segment" in f.columns and "path" in f.columns)
     assert segments["segment"].tolist() == [s["name"] for s in strategy.active()["body"]["segments"]]
+    by_agent = monitor.breakdown_of(con, as_of, "agent", filters)
+    table = next(f for f in frames if "agent" in f.columns and "attempts" in f.columns)
+    assert len(table) == len(by_agent)
+    assert any("figures were computed when first viewed" in c.value or "kept by the daily run" in c.value for c in at.main.caption)
+    no_missing_cells(at)
 
 
 def _editor(demo_env):
@@ -69,3 +89,39 @@ def test_strategy_refused_names_the_field_and_keeps_the_active_one(demo_env):
 
 
 PAGE_CHECKS = {PAGE: check_collections}
+
+
+def test_filters_narrow_every_figure(demo_env):
+    """With a product filter the cards, charts and tables show the card loans' figures, not the whole book's."""
+    con = cursor(demo_env.home)
+    as_of = portfolio.available_months(con)[-1]
+    card = Filters(products=("card",))
+    whole = monitor.contact_by(monitor.trends(con, as_of)["contact_trend"], ("month",)).set_index("month")
+    mine = monitor.contact_by(monitor.trends(con, as_of, card)["contact_trend"], ("month",)).set_index("month")
+    assert mine.at[as_of, "attempts"] < whole.at[as_of, "attempts"]          # the filter does narrow them
+    at = app("risk", ["risk_manager"])
+    at.session_state["filters"] = card
+    ok(at.run())
+    ok(at.switch_page(PAGE).run())
+    check_collections(at, demo_env.home, card)
+    assert any(c.value.startswith(f"Month-end {as_of:%Y-%m-%d} · ") and "card" in c.value
+               and "whole book" not in c.value for c in at.main.caption)
+    assert any(i.value == i18n.t("collections.strategy_unfiltered", "en") for i in at.info)
+
+
+def test_a_recorded_action_shows_on_the_page(demo_env):
+    """Recording an action through My queue's function moves the contact rate the page shows at once."""
+    from collection import work
+    con = cursor(demo_env.home)
+    as_of = portfolio.available_months(con)[-1]
+    before = monitor.contact_by(monitor.trends(con, as_of)["contact_trend"], ("month",)).set_index("month")
+    n, answered = before.at[as_of, "attempts"], before.at[as_of, "contacts"]
+    at = ok(app("risk", ["risk_manager"]).run())
+    ok(at.switch_page(PAGE).run())
+    assert metrics(at)["Contact rate"] == i18n.percent(answered / n, lang="en")
+    loan = con.execute("SELECT loan_id FROM performance WHERE as_of = ? AND bucket = 'current' ORDER BY loan_id "
+                       "LIMIT 1", [as_of]).fetchone()[0]               # in no collector's queue
+    work.record_action(loan, as_of, as_of, "agent_call", "no_answer", agent="AG-TEST", actor="collector")
+    ok(at.run())
+    # one more attempt, not answered: contacts / (attempts + 1)
+    assert metrics(at)["Contact rate"] == i18n.percent(answered / (n + 1), lang="en")

@@ -11,6 +11,7 @@ from analytics.worklists import Scope
 import datetime as dt
 
 from tests.app.helpers import app, chart_specs, cursor, metrics, values
+from tests.app.test_collections_page import no_missing_cells
 from ui import i18n
 
 pytestmark = pytest.mark.app
@@ -65,6 +66,10 @@ def check_my_queue(at: AppTest, home: Path) -> None:
     assert at.selectbox(key="queue_loan").value == queue["loan_id"].iloc[0]
     assert any("Contact details shown in clear" in s.value for s in at.success)     # my account: revealed
     assert [b.label for b in at.button if b.label == "Queue to outbox"] == ["Queue to outbox"]
+    worked = dict(zip(queue["loan_id"], queue["last_outcome"]))
+    assert [v for lid, v in zip(table["loan_id"], table["last_outcome"]) if not worked[lid]] == \
+        ["not worked yet"] * sum(not v for v in worked.values())
+    no_missing_cells(at)                     # queue, actions, payments, promises: a dash, never None / nan / NaT
 
 
 def test_collector_records_an_action_and_reveal_is_audited(demo_env):
@@ -95,7 +100,7 @@ def test_collector_records_an_action_and_reveal_is_audited(demo_env):
     rec = work.recorded((loan,)).iloc[-1]
     assert (rec["outcome"], rec["promise_amount"], rec["next_action"], rec["next_action_date"]) == \
         ("promise_to_pay", 1234.5, "field_visit", nxt)
-    entry = workflow.audit_entries(action="collections_action_record")[-1]
+    entry = workflow.audit_entries(action="collections_action_record")[0]          # newest first
     assert (entry["actor"], entry["target"]) == ("collector", loan)
     table = at.dataframe[0].value.set_index("loan_id")
     assert bool(table.at[loan, "scheduled"]) is True
