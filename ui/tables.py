@@ -34,6 +34,12 @@ def delinquent_loans(df: pd.DataFrame, currency: str, hide: tuple[str, ...] = ()
     columns = [c for c in LOAN_COLUMNS if c not in hide]
     kinds = {"product": "product", "bucket": "bucket", "last_channel": "channel", "last_outcome": "outcome"}
     shown = i18n.localise(df[columns], {c: k for c, k in kinds.items() if c in columns})
+    for c in ("last_channel", "last_outcome", "last_agent", "officer", "branch"):
+        if c in shown:                                   # a loan nobody has worked yet: a dash, not "None"
+            shown[c] = shown[c].astype(object).where(shown[c].notna() & (shown[c].astype(str) != ""), "—")
+    if "last_action_date" in shown:
+        when = pd.to_datetime(shown["last_action_date"])
+        shown["last_action_date"] = when.dt.strftime("%Y-%m-%d").where(when.notna(), "—")
     money = dict(format="localized")
     event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                          key=f"{key}_table", column_config={
@@ -46,7 +52,7 @@ def delinquent_loans(df: pd.DataFrame, currency: str, hide: tuple[str, ...] = ()
         "bucket": st.column_config.TextColumn(t("tables.bucket")),
         "balance": st.column_config.NumberColumn(t("tables.balance", currency=currency), **money),
         "overdue_amount": st.column_config.NumberColumn(t("tables.overdue", currency=currency), **money),
-        "last_action_date": st.column_config.DateColumn(t("tables.last_action_date"), format="YYYY-MM-DD"),
+        "last_action_date": st.column_config.TextColumn(t("tables.last_action_date")),
         "last_channel": st.column_config.TextColumn(t("tables.last_channel")),
         "last_outcome": st.column_config.TextColumn(t("tables.last_outcome")),
         "last_agent": st.column_config.TextColumn(t("tables.last_agent")),

@@ -41,6 +41,7 @@ def check_my_portfolio(at: AppTest, home: Path) -> None:
     assert sum(sum(values(t["customdata"])) for t in bars["data"]) == summary["open_loans"]
     assert len(late) == summary["delinquent_loans"] > 0
     assert at.dataframe[0].value["loan_id"].tolist() == late["loan_id"].tolist()
+    no_missing_cells(at)                               # a loan not worked yet shows dashes, never None
 
 
 def _queue(home: Path):
