@@ -1,4 +1,5 @@
-"""Alerts (credit officers, risk managers, admins): the early-warning queue, each alert's evidence, its workflow."""
+"""Alerts (credit officers, risk managers, admins): the early-warning queue, each alert's evidence and the model's
+reasons for its loan, its workflow."""
 import datetime as dt
 
 import pandas as pd
@@ -6,8 +7,8 @@ import streamlit as st
 
 import signals
 from data import alerts
-from ui import auth, data, tables
-from ui.i18n import current, date, number, t
+from ui import auth, data, i18n, tables
+from ui.i18n import current, date, number, percent, t
 
 user = auth.require_page(__file__)
 st.title(t("alerts.title"))
@@ -22,6 +23,11 @@ if not managers and scope is None:
 
 def _signal(name: str) -> str:
     return t(f"alerts.signal_{name}")
+
+
+def _model_name(model: dict | None) -> str:
+    target = (model or {}).get("target") or ""
+    return i18n.catalog(lang).get(f"models.target_{target}", target)
 
 
 def _act(do, ok_key: str, **values) -> None:
@@ -89,6 +95,19 @@ if linked:
 st.markdown(t("alerts.evidence"))
 st.dataframe(pd.DataFrame({t("alerts.col_field"): list(alert["evidence"]),
                            t("alerts.col_value"): [str(v) for v in alert["evidence"].values()]}), hide_index=True)
+
+st.markdown(t("alerts.reasons"))
+book = data.book()
+model = data.get(alerts.alert_reasons, book, alert["loan_id"], alert["raised_at"]) if book else None
+if model is None or model["source"] == "none":
+    st.info(t(f"alerts.reasons_none_{model['why'] if model else 'no_month'}", model=_model_name(model)))
+else:
+    for reason in model["reasons"]:
+        st.markdown(f"- {reason['zh' if lang == 'zh' else 'en']}")
+    if not model["reasons"]:
+        st.markdown(t("alerts.reasons_no_positive"))
+    st.caption(t(f"alerts.reasons_{model['source']}", model=_model_name(model), version=model["version"],
+                 pd=percent(model["pd"]), month=date(model["month"])))
 
 moves = alerts.MOVES.get(alert["status"], ())
 who = dict(actor=user.username, origin=auth.origin())

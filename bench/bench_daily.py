@@ -6,8 +6,10 @@
 Reads the book's published generation read-only (builds nothing; build one with bench/bench_analytics.py) and
 writes alerts and reviews to a fresh SQLite workflow store (--workflow, default /tmp/lw/warning/bench-wf.sqlite).
 Prints the first daily run's time per step, the second run's (idempotent: nothing new), and the median and worst
-of --events events of each kind (wall milliseconds, warm, in one process). --quality adds the signal-quality
-backtest (every month-end, all signals) with its figures.
+of --events events of each kind (wall milliseconds, warm, in one process), with their median CPU milliseconds and
+the load average; --cli N adds the wall time of N `python cli.py event add` commands (a new process each: imports,
+opening the store, one cold evaluation). --quality adds the signal-quality backtest (every month-end, all
+signals) with its figures.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +34,7 @@ def main() -> int:
     ap.add_argument("--workflow", default="/tmp/lw/warning/bench-wf.sqlite", help="SQLite file (replaced)")
     ap.add_argument("--as-of", help="month-end YYYY-MM (default the latest)")
     ap.add_argument("--events", type=int, default=20, help="events of each kind to time")
+    ap.add_argument("--cli", type=int, default=0, help="also time this many `cli.py event add` commands")
     ap.add_argument("--quality", action="store_true", help="also run the signal-quality backtest")
     ap.add_argument("--no-daily", action="store_true", help="time the events only (keeps the workflow store)")
     args = ap.parse_args()
@@ -67,7 +71,7 @@ def main() -> int:
 
 
 def _events(con, home: Path, args, month: dt.date, say) -> int:
-    from signals.daily import add_event
+    from signals.events import add_event
     sample = [r[0] for r in con.execute(
         "SELECT loan_id FROM (SELECT loan_id FROM performance WHERE as_of = ? AND bucket NOT IN ('charged_off', "
         f"'paid_off')) USING SAMPLE reservoir({int(args.events)} ROWS) REPEATABLE (7)", [month]).fetchall()]
@@ -77,8 +81,28 @@ def _events(con, home: Path, args, month: dt.date, say) -> int:
     day = month + dt.timedelta(days=5)
     for kind, values in kinds.items():
         add_event(sample[0], kind, day, home=home, **values)                  # warm-up
-        ms = [add_event(lid, kind, day, home=home, **values)["ms"] for lid in rng.sample(sample, len(sample))]
+        ms, cpu = [], []
+        for lid in rng.sample(sample, len(sample)):
+            started = time.process_time()
+            ms.append(add_event(lid, kind, day, home=home, **values)["ms"])
+            cpu.append((time.process_time() - started) * 1000)
         print(f"event {kind}: median {statistics.median(ms):.0f} ms, worst {max(ms):.0f} ms ({len(ms)} events)")
+        print(f"  event {kind} in-process: CPU median {statistics.median(cpu):.0f} ms; load average "
+              f"{os.getloadavg()[0]:.1f}")
+    if args.cli:
+        argv = {"payment": ["--amount", "100"], "bureau": ["--score", "520"], "flag": ["--flag", "litigation"]}
+        for kind, extra in argv.items():
+            walls, inner = [], []
+            for lid in sample[:args.cli]:
+                started = time.perf_counter()
+                out = subprocess.run([sys.executable, str(ROOT / "cli.py"), "event", "add", "--loan", lid, "--kind",
+                                      kind, "--date", day.isoformat(), *extra], capture_output=True, text=True,
+                                     check=True, cwd=ROOT).stdout
+                walls.append((time.perf_counter() - started) * 1000)
+                inner.append(json.loads(out)["ms"])
+            print(f"event {kind} command line: median wall {statistics.median(walls):.0f} ms (of which the call, "
+                  f"cold: {statistics.median(inner):.0f} ms; the rest is Python starting and importing), "
+                  f"{len(walls)} commands; load average {os.getloadavg()[0]:.1f}")
 
     if args.quality:
         from signals.quality import signal_quality

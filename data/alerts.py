@@ -11,15 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import numbers
 import re
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 import config
 import signals
+from analytics.sql import queries
 from data import workflow
+from data.errors import DataError, UsageError
+
+if TYPE_CHECKING:
+    import duckdb
 
 STATUSES = ("open", "acknowledged", "resolved", "escalated")
 MOVES = {"open": ("acknowledged", "resolved", "escalated"), "acknowledged": ("resolved", "escalated")}
@@ -28,6 +37,7 @@ MODES = ("any", "all")
 DEFAULT_RULE = {"name": "every_signal", "signals": [s.name for s in signals.SIGNALS], "mode": "any",
                 "min_severity": "low", "owner": "officer", "enabled": True}
 REPORT_COLUMNS = ["alert_id", "loan_id", "signal", "severity", "status", "raised_at", "owner"]
+SQL = str(Path(__file__).with_suffix(".sql"))
 _NAME = re.compile(r"[a-z][a-z0-9_]{1,63}")
 
 
@@ -103,47 +113,72 @@ def delete_rule(name: str, actor: str | None = None, origin: str | None = None, 
 
 
 # ------------------------------------------------------------------------------------------------ raising
+CANDIDATE_COLUMNS = ["loan_id", "signal", "severity", "rule", "owner", "branch", "officer", "evidence"]
+
+
+def _plain(value: Any) -> Any:
+    """An evidence value as JSON takes it: missing -> null, dates YYYY-MM-DD, floats to 6 decimals."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, (dt.date, pd.Timestamp)):          # datetime and Timestamp are dates too
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return None if math.isnan(value) else round(float(value), 6)
+    return value
+
+
+def _column(values: pd.Series) -> list:
+    """A column of evidence values as JSON takes them (_plain), converted by its type once where it can be."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return [None if pd.isna(v) else v for v in values.dt.strftime("%Y-%m-%d")]
+    if pd.api.types.is_float_dtype(values):
+        return [None if math.isnan(v) else round(v, 6) for v in values.tolist()]
+    return [_plain(v) for v in values.tolist()]
+
+
 def _evidence(df: pd.DataFrame) -> list[str]:
-    """One JSON object per row: the evidence columns (not the loan's keys), dates as YYYY-MM-DD."""
-    ev = df.drop(columns=["loan_id", "branch", "officer"])
-    for col in ev.columns:
-        if pd.api.types.is_datetime64_any_dtype(ev[col]):
-            ev[col] = ev[col].dt.strftime("%Y-%m-%d")
-    if ev.empty or not len(ev.columns):
-        return ["{}"] * len(df)
-    return ev.to_json(orient="records", lines=True, double_precision=6, force_ascii=False).splitlines()
+    """One JSON object per row: the evidence columns (not the loan's keys)."""
+    keys = [c for c in df.columns if c not in ("loan_id", "branch", "officer")]
+    return [json.dumps(dict(zip(keys, row)), ensure_ascii=False, separators=(",", ":"))
+            for row in zip(*(_column(df[k]) for k in keys))] if keys else ["{}"] * len(df)
+
+
+def _texts(values: pd.Series) -> list[str | None]:
+    return [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values.tolist()]
 
 
 def candidates(results: dict[str, pd.DataFrame], rule_list: list[dict]) -> pd.DataFrame:
     """loan_id, signal, severity, rule, owner, branch, officer, evidence: what the enabled rules raise from the
-    fired signals (one row per loan and signal; the first rule by name that raises it, at its highest severity)."""
-    frames = []
-    if not any(len(df) for df in results.values()):
-        rule_list = []
+    fired signals (one row per loan and signal; the first rule by name that raises it, at its highest severity).
+    Built from plain lists: an event fires a row or two, where pandas' per-frame overhead would dominate."""
+    out, seen, rows = [], set(), {}
     for rule in (r for r in rule_list if r["enabled"]):
         floor = signals.severity_rank(rule["min_severity"])
         names = [s for s in rule["signals"] if signals.severity_rank(signals.BY_NAME[s].severity) >= floor]
         fired = {s: results[s] for s in names if s in results and len(results[s])}
+        common = None
         if rule["mode"] == "all":
             if len(fired) < len(rule["signals"]):
                 continue
             common = set.intersection(*(set(df["loan_id"]) for df in fired.values()))
-            fired = {s: df[df["loan_id"].isin(common)] for s, df in fired.items()}
+            top = max((signals.BY_NAME[x].severity for x in fired), key=signals.severity_rank)
         for s, df in fired.items():
-            if df.empty:
-                continue
-            severity = max((signals.BY_NAME[x].severity for x in fired), key=signals.severity_rank) \
-                if rule["mode"] == "all" else signals.BY_NAME[s].severity
-            owner = {"officer": df["officer"].fillna("branch:" + df["branch"].fillna("")),
-                     "branch": "branch:" + df["branch"].fillna("")}.get(rule["owner"], rule["owner"][5:])
-            frames.append(pd.DataFrame({"loan_id": df["loan_id"], "signal": s, "severity": severity,
-                                        "rule": rule["name"], "owner": owner, "branch": df["branch"],
-                                        "officer": df["officer"], "evidence": _evidence(df)}))
-    if not frames:
-        return pd.DataFrame(columns=["loan_id", "signal", "severity", "rule", "owner", "branch", "officer",
-                                     "evidence"])
-    out = pd.concat(frames, ignore_index=True)
-    return out.drop_duplicates(["loan_id", "signal"], keep="first")
+            if s not in rows:               # each fired signal's rows once, whatever the number of rules
+                rows[s] = list(zip(df["loan_id"].tolist(), _texts(df["branch"]), _texts(df["officer"]),
+                                   _evidence(df)))
+            severity = top if common is not None else signals.BY_NAME[s].severity
+            for loan_id, branch, officer, evidence in rows[s]:
+                if (loan_id, s) in seen or (common is not None and loan_id not in common):
+                    continue
+                seen.add((loan_id, s))
+                owner = {"officer": officer or f"branch:{branch or ''}", "branch": f"branch:{branch or ''}"}.get(
+                    rule["owner"], rule["owner"][5:])
+                out.append((loan_id, s, severity, rule["name"], owner, branch, officer, evidence))
+    return pd.DataFrame(out, columns=CANDIDATE_COLUMNS, dtype=object)
 
 
 def due_days() -> dict[str, int]:
@@ -165,11 +200,11 @@ def raise_alerts(cands: pd.DataFrame, raised_at: dt.date, source: str, eng: sa.E
             for r in cands.itertuples(index=False)]
     t = workflow.alerts
     insert = _insert_ignore(eng, t)
-    with eng.begin() as c:
-        before = c.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+    with eng.begin() as c:       # new rows are those above the highest id before (the key's index, not a count)
+        before = c.execute(sa.select(sa.func.coalesce(sa.func.max(t.c.alert_id), 0))).scalar_one()
         for i in range(0, len(rows), 20_000):
             c.execute(insert, rows[i:i + 20_000])
-        return c.execute(sa.select(sa.func.count()).select_from(t)).scalar_one() - before
+        return c.execute(sa.select(sa.func.count()).select_from(t).where(t.c.alert_id > before)).scalar_one()
 
 
 def _insert_ignore(eng: sa.Engine, table: sa.Table):
@@ -273,6 +308,44 @@ def alerts_frame(month: dt.date | None = None, status: tuple[str, ...] = (), own
         q = q.where(t.c.branch == branch)
     return workflow.rows_frame(q, t, eng)
 
+
+
+def alert_reasons(con: duckdb.DuckDBPyConnection, loan_id: str, raised_at: dt.date, target: str | None = None,
+                  home: Path | None = None) -> dict:
+    """The model's reasons for an alert's loan at the month-end the alert was evaluated against (the latest on or
+    before `raised_at`), with the early-warning target (setting ew_model_target) unless `target` is given:
+    {source, target, month, version, pd, reasons: [{code, en, zh}] (up to three, largest first), why}.
+    source "scored": the batch scores' reason codes for that month; "explained": the target's champion explained
+    the loan on demand (the month was not scored, or the loan was not among the riskiest given reasons then);
+    "none": neither, and `why` says so: "no_month" (no month-end data), "no_model" (no champion), or
+    "not_in_population" (the loan was not scored that month: closed, or more than 90 days past due)."""
+    target = target or config.setting("ew_model_target")
+    q = queries(SQL)
+    # fetchall: a result read to its end leaves the connection free for the explanation's own queries
+    month = con.execute(q["alert_month"], {"day": raised_at}).fetchall()[0][0]
+    out = {"source": "none", "target": target, "month": month, "version": None, "pd": None, "reasons": [],
+           "why": "no_month"}
+    if month is None:
+        return out
+    rows = con.execute(q["loan_score"], {"month": month, "target": target, "loan_id": loan_id}).fetchall()
+    row = rows[0] if rows else None
+    if row is not None and row[2]:
+        return {**out, "source": "scored", "version": row[0], "pd": float(row[1]), "why": None,
+                "reasons": _reason_texts([c for c in row[2:] if c])}
+    from models.explain import explain_loan        # here: the command line's events need no model code
+    try:
+        e = explain_loan(con, loan_id, month, target, home=home)
+    except UsageError:
+        return {**out, "why": "no_model"}
+    except DataError:
+        return {**out, "why": "not_in_population"}
+    return {**out, "source": "explained", "version": e.version, "pd": e.pd, "why": None,
+            "reasons": e.reasons[["code", "en", "zh"]].to_dict("records")}
+
+
+def _reason_texts(codes: list[str]) -> list[dict]:
+    from models import catalog
+    return [{"code": c, "en": catalog.reason_text(c, "en"), "zh": catalog.reason_text(c, "zh")} for c in codes]
 
 
 def queue_summary(df: pd.DataFrame, today: dt.date) -> dict[str, int]:

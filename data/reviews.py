@@ -2,7 +2,8 @@
 
 The policy is configuration (config.py `review_*`): a first review within N days of disbursement by product; a
 periodic review every 1 / 3 / 12 months for high / medium / low risk after the last review (high: Substandard
-or worse by days overdue, or a high PD; medium: Special mention or a medium PD); a triggered review when an alert
+or worse by days overdue or by an officer's override, or a high PD; medium: Special mention by either, or a medium
+PD: the effective tier, which an override can only make worse); a triggered review when an alert
 is escalated to a review or interest is more than 60 days overdue. `schedule` is idempotent for a month-end:
 one pending (due or overdue) review per loan and kind, and a loan's kind at most once per due date.
 
@@ -78,12 +79,24 @@ def _workflow_state(eng: sa.Engine) -> pd.DataFrame:
     return df.astype({"loan_id": str, "pending": object})
 
 
+def override_bands(month: dt.date, eng: sa.Engine | None = None) -> pd.DataFrame:
+    """loan_id, band: the review risk band of each loan's classification override in force at the month-end
+    ('high' for Substandard or worse, 'medium' for Special mention). An override is only ever worse than the
+    rules, so the effective tier is the worse of the two: the band can raise a loan's cadence, never lower it."""
+    worst = {tier: "high" if TIERS.index(tier) >= TIERS.index("substandard") else "medium"
+             for tier in TIERS[1:]}
+    rows = [(loan_id, worst[tier]) for loan_id, tier, _reason in overrides.inputs_at(month, eng)[0] if tier in worst]
+    return pd.DataFrame(rows, columns=["loan_id", "band"], dtype=str)
+
+
 def due_reviews(con: duckdb.DuckDBPyConnection, month: dt.date, eng: sa.Engine | None = None,
                 filters: Filters | None = None) -> pd.DataFrame:
     """loan_id, kind, reason, due_date, reviewer, branch: the reviews the policy wants now and are not there."""
+    eng = eng or workflow.engine()
     cur = con.cursor()
     try:
-        cur.register("wf_reviews", _workflow_state(eng or workflow.engine()))
+        cur.register("wf_reviews", _workflow_state(eng))
+        cur.register("wf_overrides", override_bands(month, eng))
         return cur.execute(queries(SQL)["review_candidates"],
                            {"month": month, **policy_params(), **filter_params(filters)}).df()
     finally:

@@ -2,7 +2,7 @@
 
 `evaluate(con, name, as_of)` returns loan_id, branch, officer and the evidence columns of the loans the signal
 fires for; `evaluate_all` runs every signal. Thresholds come from the settings registry (config.py, `ew_*`),
-so a bank changes them without code. Events between daily runs are evaluated by `signals.daily.add_event`, which
+so a bank changes them without code. Events between daily runs are evaluated by `signals.events.add_event`, which
 overlays the event on the published data and runs only the signals whose `events` include its kind.
 """
 from __future__ import annotations

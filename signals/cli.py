@@ -49,7 +49,7 @@ def cmd_daily(args: argparse.Namespace) -> int:
 
 
 def cmd_event(args: argparse.Namespace) -> int:
-    from signals.daily import add_event
+    from signals.events import add_event
     result = add_event(args.loan, args.kind, args.date, amount=args.amount, score=args.score,
                        inquiries=args.inquiries, delinquencies=args.delinquencies, flag=args.flag)
     print(json.dumps(result, indent=2))

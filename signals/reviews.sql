@@ -1,11 +1,13 @@
 -- Periodic-review scheduling (data/reviews.py) over the analytical store and the workflow store's reviews
--- (registered as the frame wf_reviews: loan_id, last_done, had_first, pending, last_triggered_due).
+-- (registered as the frame wf_reviews: loan_id, last_done, had_first, pending, last_triggered_due) and officers'
+-- classification overrides in force (wf_overrides: loan_id, band 'high' for Substandard or worse, 'medium').
 
 -- name: review_candidates
 -- loan_id, kind, reason, due_date, reviewer, branch: the reviews the policy wants for the open loans at $month:
 -- a first review (use of funds) for loans disbursed in the last 3 months without one, due $first_days after
--- disbursement by product; a periodic review by risk tier (high: more than $dpd_high DPD or PD >= $pd_high;
--- medium: more than $dpd_medium DPD or PD >= $pd_medium; low: the rest) every $months_high / $months_medium /
+-- disbursement by product; a periodic review by risk tier (high: more than $dpd_high DPD, an override to
+-- Substandard or worse, or PD >= $pd_high; medium: more than $dpd_medium DPD, an override to Special mention, or
+-- PD >= $pd_medium; low: the rest) every $months_high / $months_medium /
 -- $months_low months after the last review (or disbursement), when it falls due within $lead_days; a triggered
 -- review when interest is more than $trigger_dpd days overdue and no triggered review fell due in the last 90 days.
 WITH book AS (
@@ -24,11 +26,12 @@ WITH book AS (
     SELECT b.*, coalesce(h.had_first, FALSE) OR coalesce(w.had_first, FALSE) AS had_first,
            greatest(b.origination_date, h.last_review, w.last_done) AS last_review,
            coalesce(w.pending, '') AS pending, w.last_triggered_due,
-           CASE WHEN b.dpd > $dpd_high OR coalesce(s.pd, 0) >= $pd_high THEN 'high'
-                WHEN b.dpd > $dpd_medium OR coalesce(s.pd, 0) >= $pd_medium THEN 'medium'
+           CASE WHEN b.dpd > $dpd_high OR coalesce(o.band, '') = 'high' OR coalesce(s.pd, 0) >= $pd_high THEN 'high'
+                WHEN b.dpd > $dpd_medium OR coalesce(o.band, '') = 'medium' OR coalesce(s.pd, 0) >= $pd_medium
+                THEN 'medium'
                 ELSE 'low' END AS tier
     FROM book b LEFT JOIN hist h USING (loan_id) LEFT JOIN pds s USING (loan_id)
-    LEFT JOIN wf_reviews w USING (loan_id)
+    LEFT JOIN wf_reviews w USING (loan_id) LEFT JOIN wf_overrides o USING (loan_id)
 )
 SELECT loan_id, 'first' AS kind, 'policy:first' AS reason,
        CAST(origination_date + to_days(coalesce(list_extract($first_days::INTEGER[],

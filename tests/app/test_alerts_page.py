@@ -73,6 +73,27 @@ def test_risk_manager_sees_every_alert_and_acknowledges_one(queue):
     assert alerts.get_alert(2)["status"] == "escalated" and alerts.get_alert(2)["escalated_to"] == "review"
     assert alerts.get_alert(1)["status"] == "open"
 
+def test_alert_detail_shows_the_models_reasons(isolated_home, monkeypatch):
+    """UP's June early-warning score kept one reason code (rising DPD) at PD 42%: its alert shows it; FM has no
+    score and the workspace no model: its alert says how to get one."""
+    monkeypatch.setenv("LOANWATCH_LOGIN_SLEEP_TIME", "0")
+    b = EwBook()
+    b.loan("FM", dpd=(0, 0, 0, 12), officer="OF1")
+    b.loan("UP", dpd=(0, 3, 20, 45), officer="OF2")
+    b.scores.append(("UP", "2024-06-30", "early_warning", "v1", 0.42, "G7", "arrears_rising"))
+    with store.new_generation(start_empty=True) as con:
+        b.build(con)
+    accounts.add_user("risk", "Risk", "risk_manager", "risk-pass-123")
+    daily_run("2024-06")
+    at = open_page("risk", ["risk_manager"])                    # UP's alert (id 2) first: soonest due
+    assert "- Days past due have been rising" in [m.value for m in at.markdown]
+    assert i18n.t("alerts.reasons_scored", "en", model="Early warning (30+ within 3 months)", version="v1",
+                  pd="42.00%", month="2024-06-30") in [c.value for c in at.caption]
+    ok(at.selectbox(key="alerts_pick").set_value(1).run())      # FM's alert
+    assert i18n.t("alerts.reasons_none_no_model", "en", model="Early warning (30+ within 3 months)") in [
+        i.value for i in at.info]
+
+
 def test_officer_sees_only_own_alerts(queue):
     at = open_page("officer", ["credit_officer"])
     assert at.dataframe[0].value["Loan"].tolist() == ["UP"]
@@ -111,3 +132,25 @@ def test_signal_quality_is_computed_on_demand_and_kept(queue):
     assert table["hits"].sum() == 0
     again = ok(ok(app("risk", ["risk_manager"]).run()).switch_page("app_pages/alert_rules.py").run())
     assert len(again.dataframe[1].value) == 15                              # read back, not recomputed
+
+
+def test_a_link_opened_signed_out_lands_on_its_page_after_login(queue):
+    """An alert's link to the Borrower 360 page (/borrower?loan=UP) opened in a fresh session: the login form,
+    then, once logged in, that page with the loan looked up; a role the page does not allow is still refused."""
+    from tests.app.helpers import APP
+    accounts.add_user("adm", "Adm", "admin", "adm-pass-123")          # admins have no Borrower 360 page
+    for username, lands_on in (("risk", "Borrower"), ("adm", "Portfolio overview")):
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.query_params["loan"] = "UP"
+        at.switch_page("app_pages/borrower.py")             # before any run: the page of that URL path
+        ok(at.run())
+        assert [w.label for w in at.text_input] == ["Username", "Password"]
+        assert [t.value for t in at.title] == ["Loanwatch"]                 # the login form, not the page
+        at._page_hash = None         # as a browser does, the next run asks for the page this run ended on
+        at.session_state["authentication_status"] = True     # logged in (as the form's success leaves it)
+        at.session_state["username"], at.session_state["name"] = username, username.title()
+        ok(at.run())
+        assert [t.value for t in at.title][:1] == [lands_on], username
+        if lands_on == "Borrower":
+            assert at.query_params["loan"] == "UP" and at.text_input(key="borrower_key").value == "UP"
+            assert i18n.t("borrower.heading", "en", borrower_id="BUP") in [h.value for h in at.subheader]

@@ -140,6 +140,24 @@ def test_executive_sees_masked_values(page, server, loans, artifacts):
     page.screenshot(path=artifacts / "borrower-exec-masked.png", full_page=True)
 
 
+def test_a_link_opened_signed_out_lands_on_its_page_after_login(page, server, loans, artifacts):
+    """/borrower?loan=<id> in a fresh session: the login form at that address, then the page with the loan
+    looked up; an admin (no Borrower 360 page) lands on their home page instead."""
+    (mine, clear), _ = loans
+    link = f"{server}/borrower?loan={mine}"
+    log_in(page, link, "officer", "officer-demo")
+    signed_in(page)
+    page.locator(PERSONAL).wait_for()
+    settle(page)
+    assert page.url == link and all(v in page.locator(PERSONAL).inner_text() for v in clear)
+    page.screenshot(path=artifacts / "deep-link-after-login.png", full_page=True)
+    page.context.clear_cookies()
+    log_in(page, link, "admin", "admin-demo")
+    signed_in(page)
+    page.get_by_role("heading", name="Portfolio overview", exact=True).wait_for()
+    assert page.locator(PERSONAL).count() == 0 and page.get_by_role("heading", name="Borrower").count() == 0
+
+
 def test_a_stale_remembered_login_is_refused(page, server, temp_user, artifacts):
     temp_user("sleepy", "executive", "sleepy-password")
     log_in(page, server, "sleepy", "sleepy-password")

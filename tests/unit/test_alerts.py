@@ -30,6 +30,20 @@ def test_default_rule_raises_every_signal_for_the_officer():
     assert json.loads(cands["evidence"].iloc[0]) == {"value": 0}
 
 
+def test_evidence_and_owner_hand_checked():
+    """A loan without officer is owned by its branch; evidence: floats to 6 decimals (0.7123456789 ->
+    0.712346), dates as YYYY-MM-DD, a missing value (NaN, NaT, None) as null, the loan's keys left out."""
+    df = pd.DataFrame({"loan_id": ["L1", "L2"], "branch": ["E1", None], "officer": [None, "OF2"],
+                       "drained_share": [0.7123456789, float("nan")], "failed_attempts": [3, 4],
+                       "last_attempt": pd.to_datetime(["2024-06-20", None]), "reason_1": ["arrears_now", None]})
+    cands = alerts.candidates({"balance_drain": df}, alerts.rules())
+    assert cands[["loan_id", "owner", "branch", "officer"]].values.tolist() == [
+        ["L1", "branch:E1", "E1", None], ["L2", "OF2", None, "OF2"]]
+    assert cands["evidence"].tolist() == [
+        '{"drained_share":0.712346,"failed_attempts":3,"last_attempt":"2024-06-20","reason_1":"arrears_now"}',
+        '{"drained_share":null,"failed_attempts":4,"last_attempt":null,"reason_1":null}']
+
+
 def test_rule_modes_severity_floor_and_owner():
     rules = [alerts.validate_rule({"name": "stress", "signals": ["salary_stopped", "balance_drain"], "mode": "all",
                                    "min_severity": "medium", "owner": "branch"}),
@@ -120,3 +134,80 @@ def test_queue_summary_hand_checked():
                                     dt.date(2024, 7, 5)]})
     # open or acknowledged: rows 1, 2, 4; past due on 2024-07-06: rows 1 and 4; high or critical: rows 1 and 4
     assert alerts.queue_summary(df, dt.date(2024, 7, 6)) == {"alerts": 4, "open": 3, "overdue": 2, "urgent": 2}
+
+
+# ------------------------------------------------------------------ the model's reasons on an alert
+def _scored_con():
+    """Loans SC (early-warning score at June with three reason codes), NR (scored in June without reasons: not
+    among the riskiest), NS (no score); month-ends March-June 2024."""
+    from tests.unit.test_signals import EwBook, memory_con
+    b = EwBook()
+    for lid in ("SC", "NR", "NS"):
+        b.loan(lid)
+    con = memory_con(b)
+    con.executemany("INSERT INTO scores VALUES (?, ?, 'early_warning', 'v7', ?, 'G5', ?, ?, ?)",
+                    [("SC", "2024-06-30", 0.42, "arrears_now", "recent_arrears", "reversed_payment"),
+                     ("SC", "2024-05-31", 0.10, "loan_age", None, None),
+                     ("NR", "2024-06-30", 0.03, None, None, None)])
+    return con
+
+
+def test_alert_reasons_from_the_batch_scores_of_the_alerts_month():
+    con = _scored_con()
+    # raised by an event on 2024-07-05: evaluated against June's month-end, whose scores hold SC's reasons
+    got = alerts.alert_reasons(con, "SC", dt.date(2024, 7, 5))
+    assert (got["source"], got["month"], got["version"], got["pd"], got["why"]) == (
+        "scored", JUNE, "v7", 0.42, None)
+    assert got["reasons"] == [{"code": "arrears_now", "en": "Currently past due", "zh": "当前存在逾期"},
+                              {"code": "recent_arrears", "en": "Late payments in the last 6 months",
+                               "zh": "近6个月有逾期"},
+                              {"code": "reversed_payment", "en": "Payments reversed or bounced",
+                               "zh": "还款被冲正或退回"}]
+    # raised by May's daily run: May's scores (one reason)
+    may = alerts.alert_reasons(con, "SC", dt.date(2024, 5, 31))
+    assert (may["pd"], [r["code"] for r in may["reasons"]]) == (0.10, ["loan_age"])
+
+
+def test_alert_reasons_explained_on_demand_when_not_kept(monkeypatch):
+    """NR was scored without reasons and NS not at all: both go to the champion's explanation of the loan at
+    June; no champion, or a loan outside the population, gives no reasons and says why."""
+    from types import SimpleNamespace
+
+    from data.errors import DataError, UsageError
+    from models import explain
+    con = _scored_con()
+    asked = []
+    explained = SimpleNamespace(version="v8", pd=0.05, reasons=pd.DataFrame(
+        {"code": ["arrears_rising"], "en": ["Days past due have been rising"], "zh": ["逾期天数持续上升"],
+         "contribution": [0.3]}))
+
+    def fake(con_, loan_id, as_of, target="behaviour", **kw):
+        asked.append((loan_id, as_of, target))
+        con_.sql("SELECT 1").fetchall()       # the real one queries the same connection (relational API)
+        return explained
+    monkeypatch.setattr(explain, "explain_loan", fake)
+    for lid in ("NR", "NS"):
+        got = alerts.alert_reasons(con, lid, JUNE)
+        assert (got["source"], got["version"], got["pd"], got["reasons"]) == (
+            "explained", "v8", 0.05, [{"code": "arrears_rising", "en": "Days past due have been rising",
+                                       "zh": "逾期天数持续上升"}])
+    assert asked == [("NR", JUNE, "early_warning"), ("NS", JUNE, "early_warning")]
+
+    def refuse(error):
+        def f(*a, **k):
+            raise error
+        return f
+    monkeypatch.setattr(explain, "explain_loan", refuse(UsageError("target 'early_warning' has no champion")))
+    assert alerts.alert_reasons(con, "NS", JUNE) | {"month": None} == {
+        "source": "none", "target": "early_warning", "month": None, "version": None, "pd": None, "reasons": [],
+        "why": "no_model"}
+    monkeypatch.setattr(explain, "explain_loan", refuse(DataError("loan NS is not in the model population")))
+    assert alerts.alert_reasons(con, "NS", JUNE)["why"] == "not_in_population"
+    # raised before the first month-end: nothing to explain against
+    assert alerts.alert_reasons(con, "NS", dt.date(2024, 3, 1))["why"] == "no_month"
+
+
+def test_alert_reasons_without_any_model_in_the_workspace():
+    """The real explanation path in a workspace with no model at all: no champion."""
+    got = alerts.alert_reasons(_scored_con(), "NS", JUNE)
+    assert (got["source"], got["why"]) == ("none", "no_model")
