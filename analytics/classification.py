@@ -6,18 +6,27 @@ result; data.overrides.inputs_at reads the stored ones): they can only make a ti
 ignored), the rule then reads 'override: <reason>', and they apply at the month-end asked for (between two
 month-ends, at the later one). The watch list is a tuple of loan_ids (at least Stage 2). NPL = Substandard,
 Doubtful or Loss.
+
+With inputs and stored summaries, only the few loans the inputs touch (and their borrowers' other loans) go
+through the engine again (provisioning.patch); a figure is then the stored one less what those loans added by
+the rules plus what they add now: small queries over a handful of rows, not a pass over the book. What is kept
+between calls (per generation: the month-end's PD curves and LGD, the stored rows of the loans named) holds
+nothing of the inputs' tiers, reasons or watch list, so a changed override counts at once.
 """
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from analytics import summaries
+from analytics import provisioning, summaries
 from analytics.filters import Filters, params
 from analytics.provisioning import OfficerInputs
 from analytics.tiers import RULES, TIERS
@@ -32,6 +41,28 @@ def officer_inputs(overrides: pd.DataFrame | None = None, watch_list=(), pd_rati
         overrides = pd.DataFrame([tuple(o)[:3] for o in overrides], columns=["loan_id", "tier", "reason"])
     inputs = OfficerInputs(overrides=overrides, watch_list=tuple(watch_list or ()), pd_ratio=pd_ratio)
     return None if inputs.empty else inputs
+
+
+def _patch(con: duckdb.DuckDBPyConnection, when: dt.date, inputs: OfficerInputs | None
+           ) -> provisioning.Patch | None:
+    """The loans the officers' inputs re-classify at month-end `when`, as stored and now (provisioning.patch),
+    when there are inputs and the stored summaries are read; else None (no inputs, or no summaries:
+    summaries.tables then classifies the whole book with the inputs)."""
+    if inputs is None or not summaries.available(con):
+        return None
+    return provisioning.patch(con, when, inputs)
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, **tables: pa.Table) -> Iterator[None]:
+    """The small Arrow tables readable under their names on `con` within the block."""
+    try:
+        for name, table in tables.items():
+            con.register(name, table)
+        yield
+    finally:
+        for name in tables:
+            con.unregister(name)
 
 
 def loan_classification(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None,
@@ -53,8 +84,13 @@ def class_totals(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = N
     """tier, stage, product, loans, balance, ead, ecl at a month-end (the totals behind the summaries)."""
     when = summaries.resolve(con, as_of)
     inputs = officer_inputs(overrides, watch_list)
-    with summaries.tables(con, ["class"], when, when, filters, [when], inputs):
-        df = summaries.frame(con, SQL, "class_totals", as_of=when, **params(filters))
+    patch = _patch(con, when, inputs)
+    if patch is not None:
+        with _registered(con, lw_patch_before=patch.before, lw_patch_now=patch.now):
+            df = summaries.frame(con, SQL, "class_totals_patched", as_of=when, **params(filters))
+    else:
+        with summaries.tables(con, ["class"], when, when, filters, [when], inputs):
+            df = summaries.frame(con, SQL, "class_totals", as_of=when, **params(filters))
     df["stage"] = df["stage"].astype("int64")
     return df
 
@@ -85,7 +121,9 @@ def migration(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_mont
         raise ValueError(f"the month-end {stop} is not after {start}")
     values = {"by": by, "from": start, "to": stop, **params(filters)}
     inputs = officer_inputs(overrides, watch_list)
-    with summaries.tables(con, ["loan_class", "closures"], start, stop, filters, [start, stop], inputs):
+    patch = _patch(con, stop, inputs)         # the inputs re-classify a few loans at `to_month`
+    with summaries.tables(con, ["loan_class", "closures"], start, stop, filters, [start, stop],
+                          inputs if patch is None else None):
         a, b, c = (summaries.arrays(con, SQL, f"migration_{n}", **values) for n in ("start", "finish", "closed"))
     states = list(TIERS) if by == "tier" else ["1", "2", "3"]
     targets = states + ["charged_off", "paid_off"]
@@ -94,6 +132,11 @@ def migration(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_mont
     to = np.full(size, -1, dtype=np.int16)
     to[c["loan_key"]] = len(states) + c["code"]
     to[b["loan_key"]] = b["code"]
+    if patch is not None:                     # their state now, coded as migration_finish codes it
+        now = patch.now
+        code = [TIERS.index(t) for t in now["tier"].to_pylist()] if by == "tier" else \
+            [int(x) - 1 for x in now["stage"].to_pylist()]
+        to[now["loan_key"].to_numpy()] = np.asarray(code, dtype=np.int16)
     moved = to[a["loan_key"]]
     seen = moved >= 0                                    # a loan neither observed at `to` nor closed is left out
     cell = a["code"][seen].astype(np.int64) * len(targets) + moved[seen]
@@ -130,7 +173,10 @@ def npl_movement(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_m
         raise ValueError(f"the month-end {stop} is not after {start}")
     months = [m for m in summaries.month_ends(con) if start < m <= stop]
     inputs = officer_inputs(overrides, watch_list)
-    if inputs is None:
+    patch = _patch(con, stop, inputs)
+    if patch is not None:                  # the inputs re-classify a few loans at the last month-end only
+        df = _npl_patched(con, start, stop, filters, patch)
+    elif inputs is None:
         with summaries.tables(con, ["npl_movement"], months[0], stop, filters, months):
             df = summaries.frame(con, SQL, "npl_movement", **{"from": start, "to": stop}, **params(filters))
     else:                          # the inputs re-classify the last month-end only: the rest stays as stored
@@ -150,6 +196,17 @@ def npl_movement(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_m
     for c in ("new_loans", "upgraded_loans", "written_off_loans"):
         df[c] = df[c].fillna(0).astype("int64")
     return df
+
+
+def _npl_patched(con: duckdb.DuckDBPyConnection, start: dt.date, stop: dt.date, filters: Filters | None,
+                 patch: provisioning.Patch) -> pd.DataFrame:
+    """npl_movement's rows for (start, stop] from the stored summaries with the loans of `patch` re-classified at
+    `stop`: their NPL terms from stop's previous month-end to stop, as stored and as now, are taken off and put
+    back (one query over those few loans' rows)."""
+    prev = summaries._month_before(stop)
+    with _registered(con, lw_patch_before=patch.before, lw_patch_now=patch.now):
+        return summaries.frame(con, SQL, "npl_movement_patched", **{"from": start, "to": stop}, prev=prev,
+                               paired=prev in summaries.month_ends(con), keys=patch.keys, **params(filters))
 
 
 def npl_reconciliation(con: duckdb.DuckDBPyConnection, from_month: str | dt.date, to_month: str | dt.date,
@@ -187,6 +244,9 @@ def loan_list(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None
     values = {"as_of": when, "tier": tier, "rule": _rule_kind(rule), "offset": offset,
               "size": size if size is not None else 2**62, **params(filters)}
     inputs = officer_inputs(overrides, watch_list)
+    patch = _patch(con, when, inputs)
+    if patch is not None:
+        return _loan_list_patched(con, values, offset + size if size is not None else None, patch)
     with summaries.tables(con, ["loan_class"], when, when, filters, [when], inputs):
         if inputs is None:          # keyset paging on the stored order: rows after the previous page's last
             selective = tier is not None or rule is not None or (filters is not None and filters.active)
@@ -194,11 +254,23 @@ def loan_list(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None = None
                 if selective and offset else offset
             until = after + size if size is not None and not selective else 2**62
             df = summaries.frame(con, SQL, "loan_list_seek", **values, after=after, until=until)
-        else:                       # inputs re-classify some loans: order by the keys themselves, over the
-            bound = 2**62           # re-classified loans and the others' rows up to the page's end
+        else:                       # inputs over rows computed now (no stored summaries): order by the keys
+            bound = 2**62           # themselves, over the re-classified loans and the others' rows to the page's end
             if size is not None:
                 bound = int(summaries.frame(con, SQL, "loan_list_bound", **values, upto=offset + size)["bound"].iloc[0])
             df = summaries.frame(con, SQL, "loan_list", **values, bound=bound)
+    df["stage"] = df["stage"].astype("int64")
+    return df
+
+
+def _loan_list_patched(con: duckdb.DuckDBPyConnection, values: dict, upto: int | None,
+                       patch: provisioning.Patch) -> pd.DataFrame:
+    """loan_list's page with the loans of `patch` re-classified (no stored place) sorted in with the other loans'
+    stored rows up to the `upto`-th (None: all); rows after it cannot be on the page."""
+    with _registered(con, lw_patch_now=patch.now):
+        bound = 2**62 if upto is None else int(summaries.frame(
+            con, SQL, "loan_list_patched_bound", **values, keys=patch.keys, upto=upto)["bound"].iloc[0])
+        df = summaries.frame(con, SQL, "loan_list_patched", **values, keys=patch.keys, bound=bound)
     df["stage"] = df["stage"].astype("int64")
     return df
 
@@ -209,7 +281,13 @@ def loan_list_count(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None 
     """How many loans loan_list has in all its pages."""
     when = summaries.resolve(con, as_of)
     values = {"as_of": when, "tier": tier, "rule": _rule_kind(rule), **params(filters)}
-    with summaries.tables(con, ["loan_class"], when, when, filters, [when], officer_inputs(overrides, watch_list)):
+    inputs = officer_inputs(overrides, watch_list)
+    patch = _patch(con, when, inputs)
+    if patch is not None:
+        with _registered(con, lw_patch_now=patch.now):
+            return int(summaries.frame(con, SQL, "loan_list_patched_count", **values,
+                                       keys=patch.keys)["loans"].iloc[0])
+    with summaries.tables(con, ["loan_class"], when, when, filters, [when], inputs):
         return int(summaries.frame(con, SQL, "loan_list_count", **values)["loans"].iloc[0])
 
 

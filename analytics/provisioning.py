@@ -9,6 +9,8 @@ was then. Officers' inputs (overrides, watch list, PD deterioration) apply at th
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -17,6 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 import config
 from analytics import markov, tiers
@@ -97,23 +100,14 @@ class Walker:
             carry = self.last_tier[key]
         else:
             observation, carry = state
-        m = tiers.LoanMonth(
-            dpd=rows["dpd"].to_numpy(), bucket=rows["bucket_index"].to_numpy(),
-            balance=rows["balance_value"].to_numpy(), undrawn=rows["undrawn"].to_numpy(),
-            card=rows["card"].to_numpy(zero_copy_only=False),
-            product=_codes(rows["product"], self.product_index),
-            remaining=rows["remaining"].to_numpy().astype(np.int64), borrower=rows["borrower_key"].to_numpy(),
-            business=rows["business"].to_numpy(zero_copy_only=False), observation=observation, carry=carry)
-        rule_text = _apply_inputs(self.con, m, key, inputs)
-        horizon = int(m.remaining.max()) if len(key) else 12
         window = markov.window_counts(self.count_months, self.tensor, as_of, config.setting("pd_window_months"))
-        curves = markov.pd_curves(window, max(horizon, 12))
-        lgd = markov.lgd_by_product(self.lgd_inputs, as_of, self.products)
-        out = tiers.classify(m, curves, lgd, self.policy)
+        out, table = _classify(rows, as_of, inputs, observation, carry, self.policy, self.product_index,
+                               lambda horizon: markov.pd_curves(window, horizon),
+                               markov.lgd_by_product(self.lgd_inputs, as_of, self.products))
         if state is None:
             self.last_tier[key] = out.tier
             self.prev_restructured[key] = restructured
-        return _table(rows, as_of, out, observation, carry, rule_text)
+        return table
 
     def run(self, on_month: Callable[[dt.date, pa.Table], None], inputs: OfficerInputs | None = None) -> None:
         """Every month-end up to `until` in order; officer inputs at `until` only. The rows of all month-ends are
@@ -140,20 +134,103 @@ def _engine_inputs(con: duckdb.DuckDBPyConnection, until: dt.date, from_summary:
     return n_loans, n_borrowers, products, count_months, tensor, markov.lgd_inputs(con, until), months
 
 
+class MonthContext:
+    """What classifying a few loans again at one month-end of a published generation needs besides the officers'
+    inputs, none of which can change within the generation: the policy, the products, the LGD per product, the
+    Markov PD curves (computed once and grown to the longest horizon asked for: the first n steps of a chain do not
+    depend on how many follow, so a slice of longer curves is exactly the shorter ones) and, for the last few sets
+    of loans asked for, those loans' engine input rows and stored state. Kept per generation, month-end and
+    settings (month_context); the inputs' tiers, reasons and watch list are applied afresh on every call."""
+
+    KEPT_ROWS = 64                          # sets of loans whose input rows are kept
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, as_of: dt.date):
+        from analytics import summaries
+        known = summaries.cached(con, ("engine_inputs", as_of, summaries._settings()),
+                                 lambda: _engine_inputs(con, as_of, True))
+        _n, _b, self.products, count_months, tensor, lgd_inputs, _m = known
+        self.as_of = as_of
+        self.policy = tiers.Policy.from_settings()
+        self.product_index = {p: i for i, p in enumerate(self.products)}
+        self.window = markov.window_counts(count_months, tensor, as_of, config.setting("pd_window_months"))
+        self.lgd = markov.lgd_by_product(lgd_inputs, as_of, self.products)
+        self._curves = markov.pd_curves(self.window, 12)
+        self._rows: OrderedDict[tuple[str, ...], pa.Table] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def curves(self, horizon: int) -> np.ndarray:
+        """[product, bucket, n] for n = 0..horizon, as markov.pd_curves(window, horizon)."""
+        have = self._curves
+        if have.shape[2] - 1 < horizon:
+            have = self._curves = markov.pd_curves(self.window, horizon)
+        return have[:, :, :horizon + 1]
+
+    def rows(self, con: duckdb.DuckDBPyConnection, loan_ids: tuple[str, ...]) -> pa.Table:
+        """touched_rows(con, month-end, loan_ids), kept for the last KEPT_ROWS sets of loan ids."""
+        with self._lock:
+            if loan_ids in self._rows:
+                self._rows.move_to_end(loan_ids)
+                return self._rows[loan_ids]
+        found = touched_rows(con, self.as_of, loan_ids)
+        with self._lock:
+            self._rows[loan_ids] = found
+            while len(self._rows) > self.KEPT_ROWS:
+                self._rows.popitem(last=False)
+        return found
+
+
+def month_context(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> MonthContext:
+    """The MonthContext of month-end `as_of`, once per published generation and settings (summaries.cached:
+    keyed by the generation's file, so a new publication or other settings never see an old one)."""
+    from analytics import summaries
+    return summaries.cached(con, ("month_context", as_of, summaries._settings()), lambda: MonthContext(con, as_of))
+
+
+def touched_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, loan_ids: tuple[str, ...]) -> pa.Table:
+    """The engine's input rows at month-end `as_of` (month_loans, with the state and classification stored in
+    summary_loan_class: patch_loans) of the loans `loan_ids` and every other loan of their borrowers, those open
+    then, by loan_key; borrower_key numbered 0.. over these few loans (contagion only groups by borrower, so
+    nothing changes but the size of its per-borrower arrays)."""
+    chosen = con.execute(queries(SQL)["chosen_loans"], {"loan_ids": list(loan_ids)}).fetchall()
+    borrowers = sorted({b for _k, _l, b in chosen})
+    found = set(chosen) | set(con.execute(queries(SQL)["borrower_loans"], {"borrowers": borrowers}).fetchall())
+    rows = con.sql(queries(SQL)["patch_loans"], params={
+        "as_of": as_of, "loan_ids": sorted(x[1] for x in found), "keys": sorted(x[0] for x in found),
+        "borrowers": borrowers, "buckets": list(config.BUCKETS),
+        "default_life": config.setting("default_lifetime_months")}).to_arrow_table()
+    borrower = np.unique(rows["borrower_key"].to_numpy(), return_inverse=True)[1].astype(np.int64)
+    return rows.set_column(rows.schema.get_field_index("borrower_key"), "borrower_key", pa.array(borrower))
+
+
+@dataclass(frozen=True)
+class Patch:
+    """The loans officers' inputs re-classify at one month-end (and their borrowers' other open loans): loan_keys
+    ascending, their stored rows (`before`, COLUMNS as in summary_loan_class) and their rows with the inputs
+    (`now`, COLUMNS). A figure with the inputs is the stored figure less what `before` adds plus what `now` adds."""
+    keys: list[int]
+    before: pa.Table
+    now: pa.Table
+
+
+def patch(con: duckdb.DuckDBPyConnection, as_of: dt.date, inputs: OfficerInputs) -> Patch:
+    """The Patch of month-end `as_of` for the officers' inputs: only those few loans go through the engine, from
+    their stored state, so this costs the same whatever the size of the book; what does not depend on the inputs'
+    tiers and reasons is kept per generation (month_context)."""
+    ctx = month_context(con, as_of)
+    rows = ctx.rows(con, tuple(inputs.loan_ids()))
+    _out, now = _classify(rows, as_of, inputs, rows["observation"].to_numpy(zero_copy_only=False),
+                          rows["carry"].to_numpy(), ctx.policy, ctx.product_index, ctx.curves, ctx.lgd)
+    schema = empty_table().schema
+    before = pa.table({c: rows[f"stored_{c}"] if f"stored_{c}" in rows.column_names else rows[c]
+                       for c in COLUMNS}).cast(schema)
+    return Patch([int(k) for k in rows["loan_key"].to_numpy()], before, now.cast(schema))
+
+
 def patched_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, inputs: OfficerInputs) -> tuple[list[int], pa.Table]:
     """(loan_keys, rows): the loans the officers' inputs touch at month-end `as_of`, and every other open loan of
-    their borrowers (contagion), classified again with the inputs from their stored state (summary_loan_class).
-    Only those few loans go through the engine, so this costs the same whatever the size of the book."""
-    keys = run(con, SQL, "affected_keys", as_of=as_of, loan_ids=inputs.loan_ids())["loan_key"].tolist()
-    walker = Walker(con, as_of, from_summary=True)
-    rows = con.sql(queries(SQL)["month_loans_keys"],
-                   params={**walker._params(as_of, as_of), "keys": keys}).to_arrow_table()
-    state = con.sql("SELECT observation, carry FROM summary_loan_class WHERE as_of = $as_of "
-                    "AND loan_key = ANY($keys::BIGINT[]) ORDER BY loan_key",
-                    params={"as_of": as_of, "keys": keys}).to_arrow_table()
-    now = walker.classify_rows(rows, as_of, inputs, state=(state["observation"].to_numpy(zero_copy_only=False),
-                                                           state["carry"].to_numpy()))
-    return keys, now.cast(empty_table().schema)
+    their borrowers (contagion), classified again with the inputs from their stored state (patch)."""
+    found = patch(con, as_of, inputs)
+    return found.keys, found.now
 
 
 def patched_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, inputs: OfficerInputs) -> pa.Table:
@@ -174,16 +251,35 @@ def _codes(column: pa.ChunkedArray, index: dict[str, int]) -> np.ndarray:
     return lookup[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
-def _apply_inputs(con, m: tiers.LoanMonth, key: np.ndarray, inputs: OfficerInputs | None) -> dict[int, str]:
-    """Fill m.override / m.watch / m.sicr from the officers' inputs; {position: rule text} of the overrides."""
+def _classify(rows: pa.Table, as_of: dt.date, inputs: OfficerInputs | None, observation: np.ndarray,
+              carry: np.ndarray, policy: tiers.Policy, product_index: dict[str, int], curves, lgd: np.ndarray
+              ) -> tuple[tiers.Classified, pa.Table]:
+    """The engine over the input rows of one month-end: curves(horizon) gives the PD curves up to a horizon."""
+    m = tiers.LoanMonth(
+        dpd=rows["dpd"].to_numpy(), bucket=rows["bucket_index"].to_numpy(),
+        balance=rows["balance_value"].to_numpy(), undrawn=rows["undrawn"].to_numpy(),
+        card=rows["card"].to_numpy(zero_copy_only=False),
+        product=_codes(rows["product"], product_index),
+        remaining=rows["remaining"].to_numpy().astype(np.int64), borrower=rows["borrower_key"].to_numpy(),
+        business=rows["business"].to_numpy(zero_copy_only=False), observation=observation, carry=carry)
+    rule_text = _apply_inputs(m, rows["loan_id"], inputs)
+    horizon = int(m.remaining.max()) if len(rows) else 12
+    out = tiers.classify(m, curves(max(horizon, 12)), lgd, policy)
+    return out, _table(rows, as_of, out, observation, carry, rule_text)
+
+
+def _apply_inputs(m: tiers.LoanMonth, loan_ids: pa.ChunkedArray, inputs: OfficerInputs | None) -> dict[int, str]:
+    """Fill m.override / m.watch / m.sicr from the officers' inputs; {position: rule text} of the overrides.
+    loan_ids: the loan at each position (a loan not among them is not open at the month-end: its inputs wait)."""
     if inputs is None or inputs.empty:
         return {}
-    keys = run(con, SQL, "loan_keys", loan_ids=inputs.loan_ids())
-    pos_of_key = {int(k): i for i, k in enumerate(key)}
-    pos = {lid: pos_of_key.get(int(k)) for lid, k in zip(keys["loan_id"], keys["loan_key"])}
+    wanted = inputs.loan_ids()
+    at = pc.index_in(pa.array(wanted, pa.string()), value_set=loan_ids.combine_chunks().cast(pa.string()))
+    pos = {lid: i for lid, i in zip(wanted, at.to_pylist()) if i is not None}
+    n = len(loan_ids)
     texts: dict[int, str] = {}
     if inputs.overrides is not None and not inputs.overrides.empty:
-        m.override = np.full(len(key), -1, dtype=np.int8)
+        m.override = np.full(n, -1, dtype=np.int8)
         for r in inputs.overrides.itertuples(index=False):
             if r.tier not in tiers.TIERS:
                 raise ValueError(f"override tier must be one of {', '.join(tiers.TIERS)}, got {r.tier!r}")
@@ -192,11 +288,11 @@ def _apply_inputs(con, m: tiers.LoanMonth, key: np.ndarray, inputs: OfficerInput
                 m.override[i] = tiers.TIERS.index(r.tier)
                 texts[i] = f"override: {r.reason}"
     if inputs.watch_list:
-        m.watch = np.zeros(len(key), bool)
+        m.watch = np.zeros(n, bool)
         m.watch[[pos[x] for x in inputs.watch_list if pos.get(x) is not None]] = True
     if inputs.pd_ratio is not None and not inputs.pd_ratio.empty:
         multiple = config.setting("sicr_pd_multiple")
-        m.sicr = np.zeros(len(key), bool)
+        m.sicr = np.zeros(n, bool)
         for r in inputs.pd_ratio.itertuples(index=False):
             i = pos.get(r.loan_id)
             if i is not None and r.pd_origination > 0 and r.pd_now >= multiple * r.pd_origination:

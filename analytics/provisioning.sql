@@ -31,34 +31,37 @@ SELECT (SELECT coalesce(max(rowid), -1) + 1 FROM loans) AS loans,
 -- month-ends with performance rows up to $until, ascending
 SELECT DISTINCT as_of FROM performance WHERE as_of <= $until ORDER BY as_of;
 
--- name: loan_keys
--- loan_key -> loan_id for the officer's inputs (overrides, watch list)
-SELECT rowid AS loan_key, loan_id FROM loans WHERE list_contains($loan_ids::VARCHAR[], loan_id);
+-- name: chosen_loans
+-- loan_key, loan_id, borrower_id of the loans $loan_ids (the officers' inputs)
+SELECT rowid AS loan_key, loan_id, borrower_id FROM loans WHERE list_contains($loan_ids::VARCHAR[], loan_id);
 
--- name: affected_keys
--- loan_keys of the loans $loan_ids and of every other loan of their borrowers open at $as_of (contagion; a
--- borrower's other loans are in summary_borrower_loans, so the loans table is not scanned by borrower)
-WITH chosen AS (
-    SELECT rowid AS loan_key, borrower_id FROM loans WHERE list_contains($loan_ids::VARCHAR[], loan_id)
-), keyed AS (
-    SELECT loan_key FROM chosen
-    UNION
-    SELECT m.loan_key FROM summary_borrower_loans m WHERE m.borrower_id IN (SELECT borrower_id FROM chosen)
-)
-SELECT c.loan_key
-FROM summary_loan_class c
-WHERE c.as_of = $as_of AND c.loan_key IN (SELECT loan_key FROM keyed)
-ORDER BY c.loan_key;
+-- name: borrower_loans
+-- loan_key, loan_id, borrower_id of every loan of the borrowers $borrowers that have more than one loan
+-- (summary_borrower_loans; the loans table is not scanned by borrower)
+SELECT loan_key, loan_id, borrower_id FROM summary_borrower_loans
+WHERE list_contains($borrowers::VARCHAR[], borrower_id);
 
--- name: month_loans_keys
--- month_loans at one month-end ($first = $last) for the loans $keys only (row numbers), ordered by loan_key
+-- name: patch_loans
+-- month_loans at month-end $as_of for the loans $loan_ids (keys $keys, borrowers $borrowers) that are open then, with
+-- their stored state (observation, carry) and classification (stored_tier ... stored_ecl) from summary_loan_class,
+-- ordered by loan_key. Each table is read through its constant list (zone maps skip to the few row groups that hold
+-- them) and left-joined, so no join filter is pushed into the scans instead; every performance row has its loan,
+-- every loan its borrower and every open loan its stored row.
 WITH source AS (
-    SELECT l.rowid AS loan_key, b.rowid AS borrower_key, p.as_of, p.loan_id, p.balance, p.dpd, p.bucket,
-           p.restructured, coalesce(p.credit_limit, l.credit_limit) AS credit_limit, l.product, l.region, l.branch,
-           l.product_type, l.origination_date, l.maturity_date, l.term_months, b.borrower_type
-    FROM performance p JOIN loans l USING (loan_id) JOIN borrowers b ON b.borrower_id = l.borrower_id
-    WHERE p.as_of BETWEEN $first AND $last AND p.bucket NOT IN ('charged_off', 'paid_off')
-      AND l.rowid = ANY($keys::BIGINT[])
+    SELECT l.loan_key, b.borrower_key, p.as_of, p.loan_id, p.balance, p.dpd, p.bucket, p.restructured,
+           coalesce(p.credit_limit, l.credit_limit) AS credit_limit, l.product, l.region, l.branch, l.product_type,
+           l.origination_date, l.maturity_date, l.term_months, b.borrower_type, s.observation, s.carry,
+           s.tier AS stored_tier, s.rule AS stored_rule, s.stage AS stored_stage, s.pd AS stored_pd,
+           s.lgd AS stored_lgd, s.ead AS stored_ead, s.ecl AS stored_ecl
+    FROM performance p
+    LEFT JOIN (SELECT rowid AS loan_key, * FROM loans WHERE list_contains($loan_ids::VARCHAR[], loan_id)) l
+           USING (loan_id)
+    LEFT JOIN (SELECT rowid AS borrower_key, * FROM borrowers
+               WHERE list_contains($borrowers::VARCHAR[], borrower_id)) b ON b.borrower_id = l.borrower_id
+    LEFT JOIN (SELECT loan_key, observation, carry, tier, rule, stage, pd, lgd, ead, ecl FROM summary_loan_class
+               WHERE as_of = $as_of AND list_contains($keys::BIGINT[], loan_key)) s ON s.loan_key = l.loan_key
+    WHERE p.as_of = $as_of AND p.bucket NOT IN ('charged_off', 'paid_off')
+      AND list_contains($loan_ids::VARCHAR[], p.loan_id)
 ), cleaned AS (
     SELECT as_of, loan_key, borrower_key, loan_id, balance, dpd, bucket, restructured, product, region, branch,
            list_position($buckets::VARCHAR[], bucket) - 1                        AS bucket_index,
@@ -67,7 +70,8 @@ WITH source AS (
            balance::DOUBLE                                                      AS balance_value,
            greatest(coalesce(credit_limit, 0) - balance, 0)::DOUBLE             AS undrawn,
            greatest(coalesce(datediff('month', as_of, last_day(coalesce(maturity_date,
-                    CAST(origination_date + to_months(term_months) AS DATE)))), $default_life), 1) AS remaining
+                    CAST(origination_date + to_months(term_months) AS DATE)))), $default_life), 1) AS remaining,
+           observation, carry, stored_tier, stored_rule, stored_stage, stored_pd, stored_lgd, stored_ead, stored_ecl
     FROM source
 )
-SELECT * FROM cleaned ORDER BY as_of, loan_key;
+SELECT * FROM cleaned ORDER BY loan_key;

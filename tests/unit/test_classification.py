@@ -1,9 +1,12 @@
 """Five-tier classification, IFRS 9 stages, Markov PD, LGD and ECL pinned on the hand-built rules book
 (tests/unit/analytics_books.py derives every PD); each figure through the stored summaries and computed raw."""
+import datetime as dt
+
 import pandas as pd
 import pytest
 
 from analytics import classification, ecl
+from analytics.filters import Filters
 from tests.unit.analytics_books import (PATHS, RULES_BUSINESS, RULES_LOANS, RULES_PERFORMANCE, RULES_SETTINGS,
                                         path, publish, set_env)
 
@@ -149,3 +152,109 @@ def test_filters_select_loans_not_their_classification(book):
     df = classification.loan_classification(book, "2024-03", Filters(products=("sme",)))
     assert df.set_index("loan_id").at["Y2", "rule"] == "contagion"
     assert classification.tier_summary(book, "2024-03", Filters(products=("sme",))).loans.tolist() == [2, 0, 1, 2, 0]
+
+
+# Officers' inputs over the stored summaries: the few loans they touch are classified again and the stored totals
+# adjusted by what those loans add (the fast path); the raw path classifies the whole book with the inputs. Both
+# must give the same figures, for every input set, at once after an input changes and in a new generation.
+INPUTS = {
+    "override": ((("O1", "doubtful", "fraud suspected"),), ()),
+    # BB (business): X1 100 NPL + X2 800 overridden = 900 of 1000 > 10%, so X3 (100) follows by contagion
+    "contagion": ((("X2", "doubtful", "sector stress"),), ("W1",)),
+    "watch only": ((), ("W1", "S1")),
+    "not open": ((("ZZ", "loss", "no such loan"),), ()),
+}
+FIGURES = {
+    "tiers": lambda c, o, w: classification.tier_summary(c, "2024-03", None, o, w),
+    "stages": lambda c, o, w: ecl.stage_summary(c, "2024-03", None, o, w),
+    "ecl by tier": lambda c, o, w: ecl.ecl_summary(c, "2024-03", "tier", None, o, w),
+    "tier migration": lambda c, o, w: classification.migration(c, "2024-01", "2024-03", "tier", "balance", None, o, w),
+    "stage migration": lambda c, o, w: classification.migration(c, "2024-02", "2024-03", "stage", "count", None, o, w),
+    "npl movement": lambda c, o, w: classification.npl_movement(c, "2024-01", "2024-03", None, o, w),
+    "npl reconciliation": lambda c, o, w: pd.DataFrame([classification.npl_reconciliation(c, "2024-02", "2024-03",
+                                                                                           None, o, w)]),
+    "loan list": lambda c, o, w: classification.loan_list(c, "2024-03", None, None, None, 1, 7, o, w),
+    "loan list substandard": lambda c, o, w: classification.loan_list(c, "2024-03", None, "substandard", None, 0,
+                                                                      None, o, w),
+    "loan count override": lambda c, o, w: pd.DataFrame(
+        {"n": [classification.loan_list_count(c, "2024-03", None, None, "override", o, w)]}),
+    "sme tiers": lambda c, o, w: classification.tier_summary(c, "2024-03", Filters(products=("sme",)), o, w),
+}
+
+
+def _same(stored: pd.DataFrame, raw: pd.DataFrame, what: str) -> None:
+    # counts, tiers, rules and DECIMAL amounts exactly; ECL and EAD sums up to the order of float additions
+    pd.testing.assert_frame_equal(stored, raw, check_exact=False, rtol=1e-12, atol=1e-9, obj=what)
+    exact = [c for c in stored.columns if c not in ("ead", "ecl", "coverage", "share", "loan_share", "balance_share")]
+    pd.testing.assert_frame_equal(stored[exact], raw[exact], check_exact=True, obj=what)
+
+
+@pytest.mark.parametrize("inputs", sorted(INPUTS))
+def test_inputs_over_the_stored_rows_equal_the_raw_path(book, inputs):
+    from analytics import summaries
+    ovr, watch = INPUTS[inputs]
+    assert summaries.available(book)
+    for name, figure in FIGURES.items():
+        stored = figure(book, ovr, watch)
+        with summaries.raw_only():
+            raw = figure(book, ovr, watch)
+        _same(stored, raw, f"{inputs}: {name}")
+
+
+def test_contagion_from_an_override_reaches_the_borrowers_other_loans(book):
+    ovr, watch = INPUTS["contagion"]
+    page = classification.loan_list(book, "2024-03", size=None, overrides=ovr).set_index("loan_id")
+    assert page.loc["X2", ["tier", "rule"]].tolist() == ["doubtful", "override: sector stress"]
+    assert page.loc["X3", ["tier", "rule"]].tolist() == ["substandard", "contagion"]
+    tiers = classification.tier_summary(book, "2024-03", overrides=ovr, watch_list=watch).set_index("tier")
+    # X2 800 and X3 100 leave normal (9 loans, 11600): X2 to doubtful (4 loans, 2400), X3 to substandard (5, 6600)
+    assert tiers.loc["normal", ["loans", "balance"]].tolist() == [7, 10700]
+    assert tiers.loc["substandard", ["loans", "balance"]].tolist() == [6, 6700]
+    assert tiers.loc["doubtful", ["loans", "balance"]].tolist() == [5, 3200]
+    rec = classification.npl_reconciliation(book, "2024-02", "2024-03", overrides=ovr, watch_list=watch)
+    # both were performing in February: new NPL 800 + 100 on top of the rules' closing NPL 11800
+    assert float(rec["closing"]) == pytest.approx(12700) and rec["balanced"]
+    assert float(rec["new_npl"]) == pytest.approx(
+        float(classification.npl_reconciliation(book, "2024-02", "2024-03")["new_npl"]) + 900)
+    moved = classification.migration(book, "2024-02", "2024-03", overrides=ovr).set_index(["from_state", "to_state"])
+    # by the rules normal in February -> substandard in March is Y2 alone (BC contagion); now X3 too, and X2 doubtful
+    assert moved.loc[("normal", "substandard"), ["loans", "balance"]].tolist() == [2, 800 + 100]
+    assert moved.loc[("normal", "doubtful"), ["loans", "balance"]].tolist() == [1, 800]
+
+
+def test_kept_parameters_never_serve_stale_figures(book):
+    """What is kept between calls (a month-end's Markov PD curves and LGD, and the stored input rows of the loans
+    an override names: provisioning.month_context) is kept per generation and settings and holds nothing of the
+    inputs' tiers: a changed override counts at once, and a new generation is computed afresh."""
+    from analytics import provisioning, summaries
+    from data import store
+    march = dt.date(2024, 3, 31)
+    kept = provisioning.month_context(book, march)
+    assert provisioning.month_context(book, march) is kept                # computed once for this generation
+    rules = classification.tier_summary(book, march)
+    one = classification.tier_summary(book, march, overrides=(("O1", "doubtful", "fraud suspected"),))
+    assert kept.rows(book, ("O1",)) is kept.rows(book, ("O1",))           # O1's stored rows kept ...
+    again = classification.tier_summary(book, march, overrides=(("O1", "loss", "absconded"),))
+    two = classification.tier_summary(book, march, overrides=(("O1", "loss", "absconded"), ("W1", "doubtful", "x")))
+    assert rules.loans.tolist() == [9, 4, 5, 4, 3]
+    assert one.loans.tolist() == [8, 4, 5, 5, 3]                          # O1 normal -> doubtful
+    assert again.loans.tolist() == [8, 4, 5, 4, 4]                        # ... but its new tier counts: -> loss
+    assert two.loans.tolist() == [7, 4, 5, 5, 4]                          # O1 -> loss, W1 -> doubtful
+    with summaries.raw_only():
+        assert classification.tier_summary(book, march, overrides=(("O1", "loss", "absconded"),)).equals(again)
+    old = classification.loan_classification(book, march, overrides=(("O1", "doubtful", "f"),)).set_index("loan_id")
+    assert old.at["O1", "ecl"] == pytest.approx(0.4 * 2000 * PD36_CONSUMER)
+    # a new generation: A1 rolls to 1-30 in March, so 3 of the 8 consumer loans current in February roll:
+    # P(default within n months | current) = 1 - (5/8)^(n - 3); O1 (Stage 3 by the override) over 36 months
+    with store.new_generation() as w:
+        w.execute("UPDATE performance SET dpd = 5, bucket = '1-30' WHERE loan_id = 'A1' AND as_of = DATE '2024-03-31'")
+        summaries.build(w)
+    con = store.reader().cursor()
+    assert summaries.available(con) and provisioning.month_context(con, march) is not kept
+    for name, figure in FIGURES.items():
+        stored = figure(con, *INPUTS["override"])
+        with summaries.raw_only():
+            raw = figure(con, *INPUTS["override"])
+        _same(stored, raw, f"new generation: {name}")
+    new = classification.loan_list(con, march, tier="doubtful", size=None, overrides=INPUTS["override"][0])
+    assert new.set_index("loan_id").at["O1", "ecl"] == pytest.approx(0.4 * 2000 * (1 - 0.625 ** 33), abs=0.005)

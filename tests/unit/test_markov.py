@@ -45,3 +45,15 @@ def test_window_counts_only_pairs_ending_in_the_window():
     assert markov.window_counts(months, tensor, dt.date(2024, 3, 31), 12)[0, 0, 0] == 11
     assert markov.window_counts(months, tensor, dt.date(2024, 3, 31), 1)[0, 0, 0] == 10
     assert markov.window_counts(months, tensor, dt.date(2024, 1, 31), 12)[0, 0, 0] == 0
+
+
+def test_longer_curves_begin_with_the_shorter_ones():
+    # provisioning.month_context computes a month-end's curves once and slices them to each horizon asked for:
+    # the first n steps of the chain do not depend on how many follow, so the slice is exactly the shorter curves
+    own = counts(("current", "current", 3), ("current", "1-30", 1), ("1-30", "current", 1), ("1-30", "31-60", 1),
+                 ("31-60", "61-90", 2), ("61-90", "91-120", 1), ("61-90", "paid_off", 1))
+    window = np.stack([own, counts(("current", "current", 5), ("current", "1-30", 1))])
+    longest = markov.pd_curves(window, 40)
+    for horizon in (12, 13, 36):
+        assert np.array_equal(longest[:, :, :horizon + 1], markov.pd_curves(window, horizon))
+    assert longest[0, B["current"], 4] == pytest.approx(1 / 16)           # as in test_default_curves_from_a_hand_chain

@@ -173,3 +173,30 @@ def test_cli_reports_use_the_stored_overrides(book):
     assert report("stages").loans.tolist() == [11 - 2, 2 + 1, 12 + 1]   # W1 1 -> 2; O1 (doubtful) 1 -> 3
     detail = report("classification", "--detail").set_index("loan_id")
     assert detail.at["O1", "rule"] == "override: fraud suspected"
+
+
+def test_figures_follow_each_change_at_once(book):
+    """Nothing of the officers' tiers, reasons or watch list is kept between calls (only the month-end's PD curves
+    and LGD and the named loans' stored rows are, per generation): every change shows in the next figures, and the
+    figures over the stored rows equal the ones computed from the canonical tables with the same inputs."""
+    from analytics import summaries
+
+    def figures():
+        ovr, watch = overrides.inputs_at(MAR)
+        got = [classification.tier_summary(book, MAR, overrides=ovr, watch_list=watch).loans.tolist(),
+               ecl.stage_summary(book, MAR, overrides=ovr, watch_list=watch).loans.tolist(),
+               float(classification.npl_reconciliation(book, FEB, MAR, overrides=ovr, watch_list=watch)["closing"])]
+        with summaries.raw_only():
+            assert got == [classification.tier_summary(book, MAR, overrides=ovr, watch_list=watch).loans.tolist(),
+                           ecl.stage_summary(book, MAR, overrides=ovr, watch_list=watch).loans.tolist(),
+                           float(classification.npl_reconciliation(book, FEB, MAR, overrides=ovr,
+                                                                   watch_list=watch)["closing"])]
+        return got
+
+    assert figures() == [[9, 4, 5, 4, 3], [11, 2, 12], 11800]                # by the rules
+    oid = overrides.add_override(book, "O1", "doubtful", "fraud suspected", OF1)
+    assert figures() == [[8, 4, 5, 5, 3], [10, 2, 13], 13800]                # O1 (2000) normal -> doubtful, Stage 3
+    overrides.add_to_watch_list(book, "W1", "sector under stress", OF1)
+    assert figures() == [[8, 4, 5, 5, 3], [9, 3, 13], 13800]                 # W1 Stage 1 -> 2, still normal
+    overrides.withdraw_override(book, oid, OF1, "cleared")
+    assert figures() == [[9, 4, 5, 4, 3], [10, 3, 12], 11800]                # O1 back to the rules
