@@ -13,6 +13,7 @@ from ui.i18n import current, date, number, percent, t
 user = auth.require_page(__file__)
 st.title(t("alerts.title"))
 FLASH = "alerts_flash"
+SHOWN = 500          # alerts listed at once, soonest due first; the counts above cover every alert selected
 lang = current()
 managers = bool({"risk_manager", "admin"} & set(user.roles))
 scope = None if managers else data.staff_scope(user, "credit_officer")
@@ -42,8 +43,9 @@ def _act(do, ok_key: str, **values) -> None:
 
 statuses = st.multiselect(t("alerts.status_filter"), alerts.STATUSES, default=["open", "acknowledged"],
                           format_func=lambda s: t(f"alerts.status_{s}"), key="alerts_status")
-frame = alerts.alerts_frame(status=tuple(statuses), owner=scope.officer if scope else None,
-                            branch=scope.branch if scope and not scope.officer else None, by_due=True)
+whom = dict(status=tuple(statuses), owner=scope.officer if scope else None,
+            branch=scope.branch if scope and not scope.officer else None)
+frame = alerts.alerts_frame(**whom, by_due=True, limit=SHOWN)
 whose = t("alerts.scope_all") if managers else (
     t("alerts.scope_officer", code=scope.officer) if scope.officer else t("alerts.scope_branch", branch=scope.branch))
 st.caption(whose)
@@ -56,7 +58,7 @@ if frame.empty:
 
 today = dt.date.today()
 linked = tables.may_open_borrower(user.roles)
-summary = alerts.queue_summary(frame, today)
+summary = alerts.alerts_summary(today, **whom)
 cols = st.columns(4)
 cols[0].metric(t("alerts.shown"), number(summary["alerts"]), border=True)
 cols[1].metric(t("alerts.open"), number(summary["open"]), border=True, help=t("alerts.open_help"))
@@ -73,15 +75,16 @@ shown = pd.DataFrame({
     t("alerts.col_owner"): frame["owner"]})
 event = st.dataframe(shown, hide_index=True, width="stretch", key="alerts_table",
                      **(dict(on_select="rerun", selection_mode="single-row") if linked else {}))
+if summary["alerts"] > len(frame):
+    st.caption(t("alerts.first_shown", shown=number(len(frame)), total=number(summary["alerts"])))
 if linked:
     st.caption(t("alerts.select_to_open"))
     tables.open_selected_loan(event, frame["loan_id"].reset_index(drop=True))
 
 st.subheader(t("alerts.detail"))
-alert_id = st.selectbox(t("alerts.pick"), frame["alert_id"].tolist(), key="alerts_pick",
-                        format_func=lambda i: t("alerts.pick_item", id=i, loan=frame.set_index("alert_id")
-                                                .loc[i, "loan_id"], signal=_signal(frame.set_index("alert_id")
-                                                                                   .loc[i, "signal"])))
+names = {i: t("alerts.pick_item", id=i, loan=loan, signal=_signal(sig))
+         for i, loan, sig in zip(frame["alert_id"], frame["loan_id"], frame["signal"])}
+alert_id = st.selectbox(t("alerts.pick"), list(names), key="alerts_pick", format_func=names.get)
 alert = alerts.get_alert(int(alert_id))
 spec = signals.BY_NAME.get(alert["signal"])
 st.markdown(f"**{_signal(alert['signal'])}** · {t('alerts.severity_' + alert['severity'])} · "

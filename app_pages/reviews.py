@@ -13,6 +13,7 @@ from ui.i18n import current, date, number, percent, t
 user = auth.require_page(__file__)
 st.title(t("reviews.title"))
 FLASH = "reviews_flash"
+SHOWN = 500          # reviews listed at once, soonest due first; the counts cover every review selected
 book, lang, today = shell.book(), current(), dt.date.today()
 managers = bool(set(reviews.APPROVERS) & set(user.roles))
 scope = None if managers else data.staff_scope(user, "credit_officer")
@@ -68,25 +69,25 @@ def queue_tab() -> None:
                               default=list(reviews.OPEN), format_func=words.get)
     reviewer = branch = None
     if managers:
-        everyone = reviews.review_list()
+        facets = reviews.review_facets()
         c1, c2 = st.columns(2)
-        branch = c1.selectbox(t("reviews.branch_filter"), sorted(everyone["branch"].dropna().unique()),
+        branch = c1.selectbox(t("reviews.branch_filter"), facets["branch"],
                               index=None, placeholder=t("reviews.any"), key="reviews_branch")
-        reviewer = c2.selectbox(t("reviews.officer_filter"), sorted(everyone["reviewer"].dropna().unique()),
+        reviewer = c2.selectbox(t("reviews.officer_filter"), facets["reviewer"],
                                 index=None, placeholder=t("reviews.any"), key="reviews_officer")
         st.caption(t("reviews.scope_all"))
     else:
         reviewer, branch = scope.officer, None if scope.officer else scope.branch
         st.caption(t("reviews.scope_officer", code=scope.officer) if scope.officer
                    else t("reviews.scope_branch", branch=scope.branch))
-    frame = reviews.review_list(tuple(statuses), reviewer, branch)
+    frame = reviews.review_list(tuple(statuses), reviewer, branch, limit=SHOWN)
     if FLASH in st.session_state:
         kind, text = st.session_state.pop(FLASH)
         getattr(st, kind)(text)
     if frame.empty:
         st.info(t("reviews.empty"))
         return
-    s = reviews.queue_summary(frame, today)
+    s = reviews.review_summary(today, tuple(statuses), reviewer, branch)
     cols = st.columns(4)
     cols[0].metric(t("reviews.due"), number(s["due"]), border=True, help=t("reviews.due_help", date=date(today)))
     cols[1].metric(t("reviews.overdue"), number(s["overdue"]), border=True,
@@ -94,9 +95,11 @@ def queue_tab() -> None:
     cols[2].metric(t("reviews.awaiting"), number(s["awaiting"]), border=True, help=t("reviews.awaiting_help"))
     cols[3].metric(t("reviews.done"), number(s["done"]), border=True)
     _table(frame, "reviews_table")
-    by_id = frame.set_index("review_id")
-    names = {i: t("reviews.pick_item", id=i, loan=r.loan_id, kind=t(f"reviews.kind_{r.kind}"), due=date(r.due_date))
-             for i, r in by_id.iterrows()}        # labels made now: a format_func runs outside the page's language
+    if len(frame) == SHOWN:
+        st.caption(t("reviews.first_shown", shown=number(SHOWN)))
+    names = {i: t("reviews.pick_item", id=i, loan=loan, kind=t(f"reviews.kind_{kind}"), due=date(due))
+             for i, loan, kind, due in zip(frame["review_id"], frame["loan_id"], frame["kind"], frame["due_date"])}
+    # labels made now: a format_func runs outside the page's language
     rid = st.selectbox(t("reviews.pick"), list(names), key="reviews_pick", format_func=names.get)
     review_detail(int(rid))
 
@@ -167,12 +170,11 @@ def approval(r: dict) -> None:
 
 
 def dashboard_tab() -> None:
-    frame = reviews.review_list()
-    if frame.empty:
+    s = reviews.review_summary(today)
+    if not sum(s.values()):
         st.info(t("reviews.empty_dashboard"))
         return
-    s = reviews.queue_summary(frame, today)
-    trend = reviews.monthly_trend(frame, today)
+    trend = reviews.monthly_trend_store(today)
     cols = st.columns(4)
     cols[0].metric(t("reviews.due"), number(s["due"]), border=True)
     cols[1].metric(t("reviews.overdue"), number(s["overdue"]), border=True)
@@ -183,7 +185,7 @@ def dashboard_tab() -> None:
     st.plotly_chart(charts.completion_trend(trend, today, lang), theme=None, config={"displaylogo": False})
     by = st.radio(t("reviews.by"), ("branch", "reviewer"), horizontal=True, key="reviews_by",
                   format_func={x: t(f"reviews.by_{x}") for x in ("branch", "reviewer")}.get)
-    table = reviews.status_by(frame, by, today)
+    table = reviews.status_by_store(by, today)
     shown = table.assign(timeliness=table["timeliness"].map(lambda v: "—" if v != v or v is None else percent(v)))
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         by: t(f"reviews.by_{by}"), "reviews": st.column_config.NumberColumn(t("reviews.col_reviews"), format="%d"),
@@ -197,9 +199,15 @@ def dashboard_tab() -> None:
     pick = st.selectbox(t("reviews.drill", by=t(f"reviews.by_{by}")), table[by].tolist(), index=None,
                         key="reviews_drill", placeholder=t("reviews.drill_placeholder"))
     if pick is not None:
-        rows = frame[frame[by].fillna("—") == pick]
-        st.caption(t("reviews.drill_caption", n=number(len(rows)), what=pick))
-        _table(rows, "reviews_drill_table")
+        n = int(table.loc[table[by] == pick, "reviews"].sum())
+        rows = reviews.review_list(**{by: pick}, limit=SHOWN) if pick != "—" else None
+        st.caption(t("reviews.drill_caption", n=number(n), what=pick))
+        if rows is None:
+            st.info(t("reviews.drill_unassigned"))
+        else:
+            _table(rows, "reviews_drill_table")
+            if n > len(rows):
+                st.caption(t("reviews.first_shown", shown=number(len(rows))))
 
 
 if managers:

@@ -292,12 +292,8 @@ def comments(alert_id: int, eng: sa.Engine | None = None) -> list[dict]:
                                                     .order_by(t.c.comment_id))]
 
 
-def alerts_frame(month: dt.date | None = None, status: tuple[str, ...] = (), owner: str | None = None,
-                 branch: str | None = None, by_due: bool = False, eng: sa.Engine | None = None) -> pd.DataFrame:
-    """Alerts (raised in the month of `month`, with these statuses, this owner, this branch, when given), oldest
-    first (or soonest due first with `by_due`), every column."""
+def _selected(q, month: dt.date | None, status: tuple[str, ...], owner: str | None, branch: str | None):
     t = workflow.alerts
-    q = sa.select(t).order_by(*((t.c.due_date,) if by_due else ()), t.c.alert_id)
     if month is not None:
         q = q.where(t.c.raised_at >= month.replace(day=1), t.c.raised_at <= month)
     if status:
@@ -306,7 +302,34 @@ def alerts_frame(month: dt.date | None = None, status: tuple[str, ...] = (), own
         q = q.where(t.c.owner == owner)
     if branch:
         q = q.where(t.c.branch == branch)
-    return workflow.rows_frame(q, t, eng)
+    return q
+
+
+def alerts_frame(month: dt.date | None = None, status: tuple[str, ...] = (), owner: str | None = None,
+                 branch: str | None = None, by_due: bool = False, limit: int | None = None,
+                 eng: sa.Engine | None = None) -> pd.DataFrame:
+    """Alerts (raised in the month of `month`, with these statuses, this owner, this branch, when given), oldest
+    first (or soonest due first with `by_due`), every column; the first `limit` of them when given."""
+    t = workflow.alerts
+    q = _selected(sa.select(t).order_by(*((t.c.due_date,) if by_due else ()), t.c.alert_id),
+                  month, status, owner, branch)
+    return workflow.rows_frame(q.limit(limit) if limit else q, t, eng)
+
+
+def alerts_summary(today: dt.date, month: dt.date | None = None, status: tuple[str, ...] = (),
+                   owner: str | None = None, branch: str | None = None, eng: sa.Engine | None = None) -> dict:
+    """queue_summary of every alert alerts_frame selects, counted in the store (no rows loaded)."""
+    t = workflow.alerts
+    live = t.c.status.in_(("open", "acknowledged"))
+    q = _selected(sa.select(
+        sa.func.count(),
+        sa.func.coalesce(sa.func.sum(sa.case((live, 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((live & (t.c.due_date < today), 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((live & t.c.severity.in_(("high", "critical")), 1), else_=0)), 0)),
+        month, status, owner, branch)
+    with (eng or workflow.engine()).connect() as c:
+        n, live_n, overdue, urgent = c.execute(q).one()
+    return {"alerts": int(n), "open": int(live_n), "overdue": int(overdue), "urgent": int(urgent)}
 
 
 

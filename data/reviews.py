@@ -321,18 +321,86 @@ def _awaiting(review_id: int, editor: overrides.Editor, eng: sa.Engine) -> dict:
 
 
 # ------------------------------------------------------------------------------------------ queue and dashboard
-def review_list(status: tuple[str, ...] = (), reviewer: str | None = None, branch: str | None = None,
-                eng: sa.Engine | None = None) -> pd.DataFrame:
-    """Reviews with these statuses (all when empty), of this reviewer and branch when given; soonest due first."""
+def _selected(q, status: tuple[str, ...], reviewer: str | None, branch: str | None):
     t = workflow.loan_reviews
-    q = sa.select(t).order_by(t.c.due_date, t.c.review_id)
     if status:
         q = q.where(t.c.status.in_(status))
     if reviewer:
         q = q.where(t.c.reviewer == reviewer)
     if branch:
         q = q.where(t.c.branch == branch)
-    return workflow.rows_frame(q, t, eng)
+    return q
+
+
+def review_list(status: tuple[str, ...] = (), reviewer: str | None = None, branch: str | None = None,
+                limit: int | None = None, eng: sa.Engine | None = None) -> pd.DataFrame:
+    """Reviews with these statuses (all when empty), of this reviewer and branch when given; soonest due first;
+    the first `limit` of them when given."""
+    t = workflow.loan_reviews
+    q = _selected(sa.select(t).order_by(t.c.due_date, t.c.review_id), status, reviewer, branch)
+    return workflow.rows_frame(q.limit(limit) if limit else q, t, eng)
+
+
+def review_facets(eng: sa.Engine | None = None) -> dict[str, list[str]]:
+    """The distinct branches and reviewers of the stored reviews, sorted: the choices of the queue's filters."""
+    t = workflow.loan_reviews
+    with (eng or workflow.engine()).connect() as c:
+        return {col: sorted(v for v in c.execute(sa.select(t.c[col]).distinct()).scalars() if v is not None)
+                for col in ("branch", "reviewer")}
+
+
+def _counts(keys: list, today: dt.date, status: tuple[str, ...] = (), reviewer: str | None = None,
+            branch: str | None = None, eng: sa.Engine | None = None) -> pd.DataFrame:
+    """Reviews counted in the store by `keys` (columns of loan_reviews) x status x late (due before `today`) x
+    on_time (done, on or before the due date, by the UTC day of completion): <keys>, status, late, on_time, n."""
+    t = workflow.loan_reviews
+    late = sa.case((t.c.due_date < today, 1), else_=0).label("late")
+    on_time = sa.case(((t.c.status == "done") & (sa.func.date(t.c.completed_at) <= t.c.due_date), 1),
+                      else_=0).label("on_time")
+    cols = [t.c[k] for k in keys] + [t.c.status, late, on_time]
+    q = _selected(sa.select(*cols, sa.func.count().label("n")).group_by(*cols), status, reviewer, branch)
+    with (eng or workflow.engine()).connect() as c:
+        rows = c.execute(q).all()
+    return pd.DataFrame.from_records(rows, columns=list(keys) + ["status", "late", "on_time", "n"])
+
+
+def review_summary(today: dt.date, status: tuple[str, ...] = (), reviewer: str | None = None,
+                   branch: str | None = None, eng: sa.Engine | None = None) -> dict[str, int]:
+    """queue_summary of every review review_list selects, counted in the store (no rows loaded)."""
+    c = _counts([], today, status, reviewer, branch, eng)
+    pending = c["status"].isin(PENDING)
+    return {"due": int(c.loc[pending & (c["late"] == 0), "n"].sum()),
+            "overdue": int(c.loc[pending & (c["late"] == 1), "n"].sum()),
+            "awaiting": int(c.loc[c["status"] == "pending_approval", "n"].sum()),
+            "done": int(c.loc[c["status"] == "done", "n"].sum())}
+
+
+def status_by_store(by: str, today: dt.date, eng: sa.Engine | None = None) -> pd.DataFrame:
+    """status_by over every stored review, counted in the store."""
+    if by not in ("branch", "reviewer"):
+        raise ValueError("by must be 'branch' or 'reviewer'")
+    c = _counts([by], today, eng=eng)
+    live = c["status"].isin(OPEN)
+    x = pd.DataFrame({"key": c[by].fillna("—"), "reviews": c["n"], "due": c["n"] * (live & (c["late"] == 0)),
+                      "overdue": c["n"] * (live & (c["late"] == 1)), "done": c["n"] * (c["status"] == "done"),
+                      "on_time": c["n"] * c["on_time"]})
+    g = x.groupby("key", sort=False)[["reviews", "due", "overdue", "done", "on_time"]].sum().reset_index() \
+        .rename(columns={"key": by})
+    g["completion"] = g["done"] / g["reviews"]
+    g["timeliness"] = g["on_time"] / g["done"].where(g["done"] > 0)
+    return g.sort_values(["overdue", by], ascending=[False, True], ignore_index=True).astype(
+        {c: "int64" for c in ("reviews", "due", "overdue", "done", "on_time")})
+
+
+def monthly_trend_store(today: dt.date, eng: sa.Engine | None = None) -> pd.DataFrame:
+    """monthly_trend over every stored review, counted in the store."""
+    c = _counts(["due_date"], today, eng=eng)
+    x = pd.DataFrame({"month": pd.to_datetime(c["due_date"]).dt.to_period("M").dt.to_timestamp(),
+                      "reviews": c["n"], "done": c["n"] * (c["status"] == "done"), "on_time": c["n"] * c["on_time"]})
+    g = x.groupby("month")[["reviews", "done", "on_time"]].sum().reset_index()
+    g["completion"] = g["done"] / g["reviews"]
+    g["timeliness"] = g["on_time"] / g["done"].where(g["done"] > 0)
+    return g.astype({c: "int64" for c in ("reviews", "done", "on_time")})
 
 
 def queue_summary(df: pd.DataFrame, today: dt.date) -> dict[str, int]:

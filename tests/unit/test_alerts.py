@@ -211,3 +211,20 @@ def test_alert_reasons_without_any_model_in_the_workspace():
     """The real explanation path in a workspace with no model at all: no champion."""
     got = alerts.alert_reasons(_scored_con(), "NS", JUNE)
     assert (got["source"], got["why"]) == ("none", "no_model")
+
+
+def test_alert_counts_come_from_the_store_and_the_list_can_be_cut():
+    cands = alerts.candidates(fired(dpd_rising=["L1", "L2"], address_changed=["L1"], litigation=["L3"]),
+                              alerts.rules())
+    assert alerts.raise_alerts(cands, JUNE, "daily:2024-06") == 4
+    first = int(alerts.alerts_frame().alert_id.iloc[0])
+    alerts.move(first, "resolved", actor="officer", note="paid")
+    # 4 alerts, 1 resolved -> 3 open; due dates: high 2024-07-03, critical sooner, low 2024-07-14
+    for today, status in ((dt.date(2024, 7, 6), ()), (dt.date(2024, 7, 6), ("open",)), (dt.date(2024, 6, 1), ())):
+        whole = alerts.alerts_frame(status=status)
+        assert alerts.alerts_summary(today, status=status) == alerts.queue_summary(whole, today)
+    assert alerts.alerts_summary(dt.date(2024, 7, 20))["overdue"] == 3          # every open one is past due
+    assert alerts.alerts_summary(dt.date(2024, 7, 20), status=("resolved",)) == {
+        "alerts": 1, "open": 0, "overdue": 0, "urgent": 0}
+    cut = alerts.alerts_frame(by_due=True, limit=2)
+    assert cut.alert_id.tolist() == alerts.alerts_frame(by_due=True).alert_id.tolist()[:2]

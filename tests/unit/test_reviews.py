@@ -221,3 +221,35 @@ def test_status_by_branch_and_officer_and_monthly_trend():
     assert trend[["reviews", "done", "on_time"]].values.tolist() == [[2, 2, 1], [3, 0, 0]]
     assert trend["timeliness"].tolist()[0] == pytest.approx(0.5) and trend["completion"].tolist()[1] == 0
     assert reviews.queue_summary(df, today) == {"due": 1, "overdue": 1, "awaiting": 1, "done": 2}
+
+
+def test_counts_in_the_store_equal_the_same_figures_over_the_rows():
+    """The Reviews page counts in the workflow store (no rows loaded at 1M loans): the same answers as the
+    hand-checked frame functions above, on the same reviews stored."""
+    from data import workflow
+    today = dt.date(2024, 7, 20)
+    rows = [(1, "E1", "OF1", "done", dt.date(2024, 6, 10), dt.datetime(2024, 6, 9, 10, tzinfo=dt.timezone.utc)),
+            (2, "E1", "OF1", "done", dt.date(2024, 6, 20), dt.datetime(2024, 6, 25, 10, tzinfo=dt.timezone.utc)),
+            (3, "E1", "OF2", "overdue", dt.date(2024, 7, 5), None),
+            (4, "W1", "OF3", "due", dt.date(2024, 7, 25), None),
+            (5, None, None, "pending_approval", dt.date(2024, 7, 1), dt.datetime(2024, 6, 30, tzinfo=dt.timezone.utc)),
+            (6, "W1", "OF3", "done", dt.date(2024, 6, 30), dt.datetime(2024, 6, 30, 23, 59, tzinfo=dt.timezone.utc))]
+    with workflow.engine().begin() as c:
+        c.execute(workflow.loan_reviews.insert(), [dict(
+            review_id=i, loan_id=f"L{i}", kind="periodic", reason="policy:normal", due_date=due, status=status,
+            reviewer=who, branch=branch, created_at=dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc),
+            completed_at=done) for i, branch, who, status, due, done in rows])
+    df = reviews.review_list()
+    assert df.review_id.tolist() == [1, 2, 6, 5, 3, 4]                               # soonest due first
+    assert reviews.review_list(limit=2).review_id.tolist() == [1, 2]
+    for by in ("branch", "reviewer"):
+        pd.testing.assert_frame_equal(reviews.status_by_store(by, today), reviews.status_by(df, by, today))
+    pd.testing.assert_frame_equal(reviews.monthly_trend_store(today), reviews.monthly_trend(df, today))
+    # June: 1 (on time), 2 (late), 6 (done on its due day: on time); July: 3, 4, 5
+    assert reviews.monthly_trend_store(today)[["reviews", "done", "on_time"]].values.tolist() == [[3, 3, 2],
+                                                                                                [3, 0, 0]]
+    for status, branch in (((), None), (("due", "overdue"), None), ((), "E1")):
+        assert reviews.review_summary(today, status, None, branch) == reviews.queue_summary(
+            reviews.review_list(status, None, branch), today)
+    assert reviews.review_summary(today) == {"due": 1, "overdue": 1, "awaiting": 1, "done": 3}
+    assert reviews.review_facets() == {"branch": ["E1", "W1"], "reviewer": ["OF1", "OF2", "OF3"]}
