@@ -211,10 +211,13 @@ def dashboard_tab() -> None:
 
 
 if managers:
-    queue, dash = st.tabs([t("reviews.tab_queue"), t("reviews.tab_dashboard")])
-    with queue:
-        queue_tab()
-    with dash:
-        dashboard_tab()
+    # only the open tab runs (on_change="rerun"): the dashboard counts every review of the book
+    queue, dash = st.tabs([t("reviews.tab_queue"), t("reviews.tab_dashboard")], on_change="rerun", key="reviews_tabs")
+    if queue.open:
+        with queue:
+            queue_tab()
+    if dash.open:
+        with dash:
+            dashboard_tab()
 else:
     queue_tab()

@@ -100,14 +100,18 @@ def test_officer_may_not_approve_and_sees_no_dashboard(book):
 def test_dashboard_by_branch_and_officer_in_chinese(book):
     at = open_page("risk", ["risk_manager"], lang="zh")
     assert [t.label for t in at.tabs] == ["检查任务", "检查进度看板"]
-    table = at.dataframe[1].value                 # the dashboard's status by branch
+    assert not [r for r in at.radio if r.key == "reviews_by"]          # only the open tab runs: no dashboard yet
+    at.session_state["reviews_tabs"] = "检查进度看板"     # the user opens the dashboard tab
+    ok(at.run())
+    assert not [b for b in at.selectbox if b.key == "reviews_pick"]      # and the queue tab no longer runs
+    table = at.dataframe[0].value                 # the dashboard's status by branch
     # both reviews of branch E1 pending: 2 reviews, none done
     assert table[["branch", "reviews", "done"]].values.tolist() == [["E1", 2, 0]]
     assert table["timeliness"].tolist() == ["—"]                # none done yet: a dash, not "None"
     ok(at.radio(key="reviews_by").set_value("reviewer").run())
-    assert at.dataframe[1].value["reviewer"].tolist() == ["OF1"]
+    assert at.dataframe[0].value["reviewer"].tolist() == ["OF1"]
     ok(at.selectbox(key="reviews_drill").set_value("OF1").run())
-    assert len(at.dataframe[2].value) == 2
+    assert len(at.dataframe[1].value) == 2
 
 
 def test_borrower_360_opens_from_a_link_with_its_alerts_and_reviews(book):
