@@ -30,7 +30,9 @@ report = registry.read_report(target, version)
 d = report["data"]
 labels = {f: catalog.label(f, lang) for f in catalog.NAMES}
 
-tabs = st.tabs([t("models.tab_stability"), t("models.tab_performance"), t("models.tab_explain")])
+# only the open tab runs (on_change="rerun"): the SHAP views read the sample and explain a loan
+tabs = st.tabs([t("models.tab_stability"), t("models.tab_performance"), t("models.tab_explain")],
+               on_change="rerun", key="monitor_tabs")
 
 
 def start_monitoring() -> None:
@@ -56,16 +58,16 @@ latest = data.latest_month(book)
 if mon is None or mon.data_to is None or mon.data_to < latest:
     key = "models.monitor_missing" if mon is None else "models.monitor_stale"
     msg = t(key, latest=month(latest), data_to=month(mon.data_to) if mon and mon.data_to else "—")
-    with tabs[0]:
-        st.info(msg)
-    with tabs[1]:
-        st.info(msg)
+    for tab in tabs[:2]:
+        if tab.open:
+            with tab:
+                st.info(msg)
     if can_change:
         st.button(t("models.monitor_start"), key="monitor_start", on_click=start_monitoring,
                   icon=":material/monitor_heart:")
 
 with tabs[0]:
-    if mon is not None and len(mon.psi):
+    if tabs[0].open and mon is not None and len(mon.psi):
         first, last = mon.psi["month"].min(), mon.psi["month"].max()
         snote = t("models.stability_note", dev=f"{d['development_months'][0]} – {d['development_months'][-1]}",
                   first=month(first, lang), last=month(last, lang),
@@ -88,7 +90,7 @@ with tabs[0]:
         downloads.buttons(mon.csi, "model-csi", {"target": target, "version": version}, key="dl_csi")
 
 with tabs[1]:
-    if mon is not None and len(mon.performance):
+    if tabs[1].open and mon is not None and len(mon.performance):
         perf = mon.performance
         pnote = t("models.perf_note", h=report["target"]["horizon"], first=month(perf["month"].min(), lang),
                   last=month(perf["month"].max(), lang), data_to=month(mon.data_to, lang))
@@ -105,43 +107,44 @@ with tabs[1]:
             "brier": st.column_config.NumberColumn("Brier", format="%.4f"),
             "mature": t("models.col_mature")})
 
-with tabs[2]:
-    sample = registry.read_shap_sample(target, version)
-    imp = explain.global_importance(sample)
-    xnote = t("models.shap_note", rows=i18n.number(len(sample)), first=d["oot_months"][0], last=d["oot_months"][-1])
-    left, right = st.columns(2)
-    left.plotly_chart(charts.importance_chart(imp, xnote, lang), theme=None, config=CFG)
-    right.plotly_chart(charts.beeswarm_chart(sample, imp["feature"].head(12).tolist(), labels, xnote, lang),
-                       theme=None, config=CFG)
-    feature = st.selectbox(t("models.dependence_pick"), imp["feature"].tolist(), key=f"monitor_dep_{version}",
-                           format_func=lambda f: labels.get(f, f))
-    st.plotly_chart(charts.dependence_chart(sample, feature, labels.get(feature, feature),
-                                            feature in catalog.CATEGORICAL, xnote, lang), theme=None, config=CFG)
+if tabs[2].open:
+    with tabs[2]:
+        sample = registry.read_shap_sample(target, version)
+        imp = explain.global_importance(sample)
+        xnote = t("models.shap_note", rows=i18n.number(len(sample)), first=d["oot_months"][0], last=d["oot_months"][-1])
+        left, right = st.columns(2)
+        left.plotly_chart(charts.importance_chart(imp, xnote, lang), theme=None, config=CFG)
+        right.plotly_chart(charts.beeswarm_chart(sample, imp["feature"].head(12).tolist(), labels, xnote, lang),
+                           theme=None, config=CFG)
+        feature = st.selectbox(t("models.dependence_pick"), imp["feature"].tolist(), key=f"monitor_dep_{version}",
+                               format_func=lambda f: labels.get(f, f))
+        st.plotly_chart(charts.dependence_chart(sample, feature, labels.get(feature, feature),
+                                                feature in catalog.CATEGORICAL, xnote, lang), theme=None, config=CFG)
 
-    st.subheader(t("models.loan_heading"))
-    riskiest = sample.sort_values("pd", ascending=False).head(30)
-    options = list(zip(riskiest["loan_id"].astype(str), riskiest["as_of"]))
-    c1, c2 = st.columns(2)
-    picked = c1.selectbox(t("models.loan_pick"), options, key=f"monitor_loan_{version}",
-                          format_func=lambda o, lang=lang: f"{o[0]} · {month(o[1], lang)}")
-    typed = c2.text_input(t("models.loan_type", date=month(as_of)), key="monitor_loan_typed").strip()
-    loan_id, when = (typed, as_of) if typed else (picked[0], picked[1].date())
-    try:
-        e = data.get(explain.explain_loan, book, loan_id, when, target=target, version=version)
-    except DataError as exc:
-        st.warning(str(exc))
-    else:
-        wnote = t("models.waterfall_note", loan=loan_id, date=month(e.as_of, lang), version=version,
-                  base=f"{e.base_value:.3f}")
-        left, right = st.columns([3, 2])
-        left.plotly_chart(charts.waterfall_chart(e.contributions, e.base_value, e.raw_score, e.pd, wnote, lang),
-                          theme=None, config=CFG)
-        with right:
-            st.metric(t("models.loan_pd"), i18n.percent(e.pd), border=True)
-            st.markdown(f"**{t('models.reasons_heading')}**")
-            for i, r in enumerate(e.reasons.itertuples(), 1):
-                st.markdown(f"{i}. {r.zh if lang == 'zh' else r.en}")
-            st.dataframe(e.reasons[["en", "zh", "contribution"]], hide_index=True, column_config={
-                "en": "English", "zh": "中文",
-                "contribution": st.column_config.NumberColumn(t("models.col_contribution"), format="%+.3f")})
-            st.caption(t("models.reasons_note"))
+        st.subheader(t("models.loan_heading"))
+        riskiest = sample.sort_values("pd", ascending=False).head(30)
+        options = list(zip(riskiest["loan_id"].astype(str), riskiest["as_of"]))
+        c1, c2 = st.columns(2)
+        picked = c1.selectbox(t("models.loan_pick"), options, key=f"monitor_loan_{version}",
+                              format_func=lambda o, lang=lang: f"{o[0]} · {month(o[1], lang)}")
+        typed = c2.text_input(t("models.loan_type", date=month(as_of)), key="monitor_loan_typed").strip()
+        loan_id, when = (typed, as_of) if typed else (picked[0], picked[1].date())
+        try:
+            e = data.get(explain.explain_loan, book, loan_id, when, target=target, version=version)
+        except DataError as exc:
+            st.warning(str(exc))
+        else:
+            wnote = t("models.waterfall_note", loan=loan_id, date=month(e.as_of, lang), version=version,
+                      base=f"{e.base_value:.3f}")
+            left, right = st.columns([3, 2])
+            left.plotly_chart(charts.waterfall_chart(e.contributions, e.base_value, e.raw_score, e.pd, wnote, lang),
+                              theme=None, config=CFG)
+            with right:
+                st.metric(t("models.loan_pd"), i18n.percent(e.pd), border=True)
+                st.markdown(f"**{t('models.reasons_heading')}**")
+                for i, r in enumerate(e.reasons.itertuples(), 1):
+                    st.markdown(f"{i}. {r.zh if lang == 'zh' else r.en}")
+                st.dataframe(e.reasons[["en", "zh", "contribution"]], hide_index=True, column_config={
+                    "en": "English", "zh": "中文",
+                    "contribution": st.column_config.NumberColumn(t("models.col_contribution"), format="%+.3f")})
+                st.caption(t("models.reasons_note"))

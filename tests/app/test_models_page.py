@@ -166,7 +166,12 @@ def test_monitoring_page_figures(env):
     at = ok(app("validator", ["model_validator"]).run())
     ok(at.switch_page("app_pages/model_monitoring.py").run())
     mon = monitor.read_monitoring("early_warning", first, home)
-    specs = {s["layout"]["title"]["text"]: s for s in chart_specs(at)}
+    specs = {}
+    for tab in ("Performance over time", "Explanations (SHAP)", "Stability (PSI, CSI)"):   # only the open tab runs
+        specs.update({s["layout"]["title"]["text"]: s for s in chart_specs(at)})
+        at.session_state["monitor_tabs"] = tab
+        ok(at.run())
+    assert len(chart_specs(at)) == 2                                   # the stability tab alone: PSI and CSI
     psi = specs["Score stability (PSI) against development"]
     assert values(psi["data"][0]["y"]) == pytest.approx(mon.psi["psi"].tolist())
     perf = specs["Discrimination by observation month, as outcomes mature"]
@@ -181,6 +186,8 @@ def test_monitoring_page_figures(env):
                              first, home)
     assert values(waterfall["data"][0]["x"])[0] == pytest.approx(e.raw_score)          # the total bar
     assert waterfall["layout"]["title"]["text"] == f"Why this loan's PD is {e.pd:.2%}"
+    at.session_state["monitor_tabs"] = "Explanations (SHAP)"
+    ok(at.run())
     reasons = next(d.value for d in at.dataframe if "zh" in d.value.columns)
     assert list(reasons["en"]) == list(e.reasons["en"]) and list(reasons["zh"]) == list(e.reasons["zh"])
 
