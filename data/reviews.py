@@ -364,10 +364,15 @@ def _counts(keys: list, today: dt.date, status: tuple[str, ...] = (), reviewer: 
     return pd.DataFrame.from_records(rows, columns=list(keys) + ["status", "late", "on_time", "n"])
 
 
-def review_summary(today: dt.date, status: tuple[str, ...] = (), reviewer: str | None = None,
-                   branch: str | None = None, eng: sa.Engine | None = None) -> dict[str, int]:
-    """queue_summary of every review review_list selects, counted in the store (no rows loaded)."""
-    c = _counts([], today, status, reviewer, branch, eng)
+def _row_counts(df: pd.DataFrame, keys: list, today: dt.date) -> pd.DataFrame:
+    """_counts over a review list already loaded: one row per review, n = 1."""
+    due = pd.to_datetime(df["due_date"])
+    done_on = pd.to_datetime(df["completed_at"], utc=True).dt.tz_localize(None).dt.normalize()
+    return df[list(keys)].assign(status=df["status"], late=(due < pd.Timestamp(today)).astype("int64"),
+                                 on_time=((df["status"] == "done") & (done_on <= due)).astype("int64"), n=1)
+
+
+def _summary(c: pd.DataFrame) -> dict[str, int]:
     pending = c["status"].isin(PENDING)
     return {"due": int(c.loc[pending & (c["late"] == 0), "n"].sum()),
             "overdue": int(c.loc[pending & (c["late"] == 1), "n"].sum()),
@@ -375,11 +380,7 @@ def review_summary(today: dt.date, status: tuple[str, ...] = (), reviewer: str |
             "done": int(c.loc[c["status"] == "done", "n"].sum())}
 
 
-def status_by_store(by: str, today: dt.date, eng: sa.Engine | None = None) -> pd.DataFrame:
-    """status_by over every stored review, counted in the store."""
-    if by not in ("branch", "reviewer"):
-        raise ValueError("by must be 'branch' or 'reviewer'")
-    c = _counts([by], today, eng=eng)
+def _status_table(c: pd.DataFrame, by: str) -> pd.DataFrame:
     live = c["status"].isin(OPEN)
     x = pd.DataFrame({"key": c[by].fillna("—"), "reviews": c["n"], "due": c["n"] * (live & (c["late"] == 0)),
                       "overdue": c["n"] * (live & (c["late"] == 1)), "done": c["n"] * (c["status"] == "done"),
@@ -392,9 +393,7 @@ def status_by_store(by: str, today: dt.date, eng: sa.Engine | None = None) -> pd
         {c: "int64" for c in ("reviews", "due", "overdue", "done", "on_time")})
 
 
-def monthly_trend_store(today: dt.date, eng: sa.Engine | None = None) -> pd.DataFrame:
-    """monthly_trend over every stored review, counted in the store."""
-    c = _counts(["due_date"], today, eng=eng)
+def _monthly_table(c: pd.DataFrame) -> pd.DataFrame:
     x = pd.DataFrame({"month": pd.to_datetime(c["due_date"]).dt.to_period("M").dt.to_timestamp(),
                       "reviews": c["n"], "done": c["n"] * (c["status"] == "done"), "on_time": c["n"] * c["on_time"]})
     g = x.groupby("month")[["reviews", "done", "on_time"]].sum().reset_index()
@@ -403,50 +402,42 @@ def monthly_trend_store(today: dt.date, eng: sa.Engine | None = None) -> pd.Data
     return g.astype({c: "int64" for c in ("reviews", "done", "on_time")})
 
 
+def _by(by: str) -> str:
+    if by not in ("branch", "reviewer"):
+        raise ValueError("by must be 'branch' or 'reviewer'")
+    return by
+
+
 def queue_summary(df: pd.DataFrame, today: dt.date) -> dict[str, int]:
     """due (pending, due today or later), overdue (pending, due before today), awaiting (pending_approval),
     done: counts of a review list."""
-    pending = df[df["status"].isin(PENDING)]
-    late = pd.to_datetime(pending["due_date"]).dt.date < today
-    return {"due": int((~late).sum()), "overdue": int(late.sum()),
-            "awaiting": int((df["status"] == "pending_approval").sum()), "done": int((df["status"] == "done").sum())}
-
-
-def _timed(df: pd.DataFrame, today: dt.date) -> pd.DataFrame:
-    out = df.assign(due=pd.to_datetime(df["due_date"]))
-    done_on = pd.to_datetime(out["completed_at"], utc=True).dt.tz_localize(None).dt.normalize()
-    out["is_done"] = out["status"] == "done"
-    out["on_time"] = out["is_done"] & (done_on <= out["due"])
-    out["is_overdue"] = out["status"].isin(OPEN) & (out["due"] < pd.Timestamp(today))
-    out["is_due"] = out["status"].isin(OPEN) & ~out["is_overdue"]
-    return out
+    return _summary(_row_counts(df, [], today))
 
 
 def status_by(df: pd.DataFrame, by: str, today: dt.date) -> pd.DataFrame:
     """<by>, reviews, due, overdue, done, on_time, completion (done / reviews), timeliness (on time / done):
-    per branch or reviewer (officer), most overdue first."""
-    if by not in ("branch", "reviewer"):
-        raise ValueError("by must be 'branch' or 'reviewer'")
-    x = _timed(df, today).assign(key=df[by].fillna("—"))
-    g = x.groupby("key", sort=False).agg(reviews=("review_id", "size"), due=("is_due", "sum"),
-                                         overdue=("is_overdue", "sum"), done=("is_done", "sum"),
-                                         on_time=("on_time", "sum")).reset_index().rename(columns={"key": by})
-    g["completion"] = g["done"] / g["reviews"]
-    g["timeliness"] = g["on_time"] / g["done"].where(g["done"] > 0)
-    return g.sort_values(["overdue", by], ascending=[False, True], ignore_index=True).astype(
-        {c: "int64" for c in ("reviews", "due", "overdue", "done", "on_time")})
+    per branch or reviewer (officer), most overdue first; a review awaiting approval past its due date is overdue."""
+    return _status_table(_row_counts(df, [_by(by)], today), by)
 
 
 def monthly_trend(df: pd.DataFrame, today: dt.date) -> pd.DataFrame:
     """month (of the due date, first day), reviews, done, on_time, completion, timeliness: the reviews falling due
     each month, how many are done and how many were done by their due date."""
-    x = _timed(df, today)
-    x["month"] = x["due"].dt.to_period("M").dt.to_timestamp()
-    g = x.groupby("month").agg(reviews=("review_id", "size"), done=("is_done", "sum"),
-                               on_time=("on_time", "sum")).reset_index()
-    g["completion"] = g["done"] / g["reviews"]
-    g["timeliness"] = g["on_time"] / g["done"].where(g["done"] > 0)
-    return g.astype({c: "int64" for c in ("reviews", "done", "on_time")})
+    return _monthly_table(_row_counts(df, ["due_date"], today))
+
+
+# the same three over every stored review, counted in the workflow store (the Reviews page at 1M loans)
+def review_summary(today: dt.date, status: tuple[str, ...] = (), reviewer: str | None = None,
+                   branch: str | None = None, eng: sa.Engine | None = None) -> dict[str, int]:
+    return _summary(_counts([], today, status, reviewer, branch, eng))
+
+
+def status_by_store(by: str, today: dt.date, eng: sa.Engine | None = None) -> pd.DataFrame:
+    return _status_table(_counts([_by(by)], today, eng=eng), by)
+
+
+def monthly_trend_store(today: dt.date, eng: sa.Engine | None = None) -> pd.DataFrame:
+    return _monthly_table(_counts(["due_date"], today, eng=eng))
 
 
 def loan_product(con: duckdb.DuckDBPyConnection, loan_id: str) -> str | None:
